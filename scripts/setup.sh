@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Idempotent setup shared by `make run` and `make test`: both venvs from the lock files,
+# the web assets, the Rasa model. Each step is skipped when its inputs have not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STAMPS=$ROOT/.cache/stamps
+mkdir -p "$STAMPS"
+UV_VERSION=0.13.9
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m错误：\033[0m%s\n' "$*" >&2; exit 1; }
+
+# fresh <name> <files...>: true when the inputs changed since the stamp was written.
+fresh() {
+  local name=$1; shift
+  local sum
+  sum=$(cat "$@" 2>/dev/null | sha256sum | cut -c1-32)
+  [[ -f $STAMPS/$name && $(cat "$STAMPS/$name") == "$sum" ]] && return 1
+  echo "$sum" > "$STAMPS/$name.pending"
+  return 0
+}
+done_step() { mv "$STAMPS/$1.pending" "$STAMPS/$1"; }
+
+find_python311() {
+  local c
+  for c in "${PYTHON311:-}" python3.11 python3; do
+    [[ -n $c ]] || continue
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+find_python310() {
+  local c
+  local candidates=("${PYTHON310:-}" python3.10)
+  if command -v pyenv >/dev/null 2>&1; then
+    candidates+=("$(pyenv root)"/versions/3.10*/bin/python)
+  fi
+  candidates+=("$HOME"/.pyenv/versions/3.10*/bin/python /usr/local/bin/python3.10 /usr/bin/python3.10)
+  for c in "${candidates[@]}"; do
+    [[ -n $c ]] || continue
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+# --- app venv (Python 3.11) -------------------------------------------------------------
+if [[ ! -x .venv/bin/python ]]; then
+  PY311=$(find_python311) || die "找不到 Python 3.11。请安装 Python 3.11，或设置 PYTHON311=/path/to/python3.11。"
+  say "创建 .venv（$("$PY311" --version)）"
+  "$PY311" -m venv .venv
+  rm -f "$STAMPS/venv-app"
+fi
+if [[ ! -x .venv/bin/uv ]]; then
+  .venv/bin/python -m pip install -q "uv==$UV_VERSION"
+fi
+if fresh venv-app requirements/app.lock requirements/dev.lock pyproject.toml; then
+  say "安装应用依赖（requirements/app.lock, dev.lock）"
+  .venv/bin/uv pip sync -q --python .venv/bin/python requirements/app.lock requirements/dev.lock
+  .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+  done_step venv-app
+fi
+
+# --- Rasa venv (Python 3.10) ------------------------------------------------------------
+if [[ ! -x .venv-rasa/bin/python ]]; then
+  PY310=$(find_python310) || die "找不到 Python 3.10：Rasa 3.6 只能运行在 Python 3.10 上。请用 pyenv 安装 3.10（pyenv install 3.10），或设置 PYTHON310=/path/to/python3.10。"
+  say "创建 .venv-rasa（$("$PY310" --version)）"
+  "$PY310" -m venv .venv-rasa
+  rm -f "$STAMPS/venv-rasa"
+fi
+if fresh venv-rasa requirements/rasa.lock; then
+  say "安装 Rasa 依赖（requirements/rasa.lock，首次约需一两分钟）"
+  .venv/bin/uv pip sync -q --python .venv-rasa/bin/python requirements/rasa.lock
+  done_step venv-rasa
+fi
+
+# --- web assets -------------------------------------------------------------------------
+if [[ -f web_widget/package-lock.json ]]; then
+  command -v npm >/dev/null 2>&1 || die "找不到 npm（Node.js 20）。请先安装 Node.js 20。"
+  if fresh web-deps web_widget/package-lock.json || [[ ! -d web_widget/node_modules ]]; then
+    say "安装前端依赖（npm ci）"
+    (cd web_widget && npm ci --no-audit --no-fund --loglevel=error)
+    [[ -f $STAMPS/web-deps.pending ]] && done_step web-deps
+  fi
+  web_inputs=$(find web_widget -path web_widget/node_modules -prune -o -path web_widget/dist -prune -o -type f -print | sort)
+  # shellcheck disable=SC2086
+  if fresh web-build $web_inputs || [[ ! -f web_widget/dist/index.html ]]; then
+    say "构建前端（vite build）"
+    (cd web_widget && npm run --silent build)
+    [[ -f $STAMPS/web-build.pending ]] && done_step web-build
+  fi
+fi
+
+# --- Rasa model -------------------------------------------------------------------------
+if [[ -x scripts/train_rasa.sh ]]; then
+  scripts/train_rasa.sh
+fi

@@ -1,0 +1,58 @@
+"""What a route needs, as annotated dependencies: `SessionDep`, `CurrentUser`, `StaffUser`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from shuiwu.db import new_session
+from shuiwu.errors import Forbidden, Unauthorized
+from shuiwu.models import Role, User
+from shuiwu.services import accounts
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_session() -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    session = new_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("请先登录")
+    return accounts.user_from_token(session, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_staff_user(user: CurrentUser) -> User:
+    if user.role not in (Role.STAFF, Role.ADMIN):
+        raise Forbidden("无权访问工作人员功能")
+    return user
+
+
+StaffUser = Annotated[User, Depends(get_staff_user)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

@@ -1,0 +1,173 @@
+"""`shuiwu`: the one command line for operators and evaluation scripts.
+
+Subcommand names and JSON outputs are a contract with tools outside the repo: keep them stable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from shuiwu.errors import DomainError
+
+app = typer.Typer(
+    help="智慧水务服务平台命令行 / Command line of the smart water-utility platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="数据库结构迁移 / Database schema migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="账号管理 / User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(code)
+
+
+@db_app.command("upgrade", help="升级数据库结构到最新版本 / Upgrade the schema to the latest revision.")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="目标版本 / target revision")] = "head",
+) -> None:
+    from shuiwu import migrate
+    from shuiwu.health import redact
+
+    url = _require_database()
+    migrate.upgrade(url, revision)
+    typer.echo(f"数据库 {redact(url)} 已升级到 {migrate.current_revision(url)}")
+
+
+@db_app.command("downgrade", help="回退数据库结构 / Downgrade the schema.")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="目标版本，base 为清空 / target revision")],
+) -> None:
+    from shuiwu import migrate
+
+    url = _require_database()
+    migrate.downgrade(url, revision)
+    typer.echo(f"数据库已回退到 {migrate.current_revision(url) or 'base'}")
+
+
+@db_app.command("current", help="显示当前数据库结构版本 / Show the current revision.")
+def db_current() -> None:
+    from shuiwu import migrate
+
+    url = _require_database()
+    typer.echo(json.dumps({"current": migrate.current_revision(url), "head": migrate.head_revision()}))
+
+
+@app.command(help="写入演示城市数据（仅当数据库为空时）/ Seed the demo city (only into an empty database).")
+def seed(
+    households: Annotated[int, typer.Option(help="户数 / number of households", min=1, max=20000)] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+) -> None:
+    from shuiwu.db import session_scope
+    from shuiwu.demo.seed import seed as seed_city
+
+    _require_database(migrated=True)
+    with session_scope() as session:
+        report = seed_city(session, households=households, only_if_empty=True)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(report.summary())
+
+
+@user_app.command("create", help="创建账号 / Create a user account.")
+def user_create(
+    username: Annotated[str, typer.Option(help="用户名 / username")],
+    role: Annotated[str, typer.Option(help="resident | staff | admin")] = "resident",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="密码 / password", hide_input=True, confirmation_prompt=True, help="密码 / password"
+        ),
+    ] = "",
+    name: Annotated[str, typer.Option(help="显示名 / display name")] = "",
+    phone: Annotated[str | None, typer.Option(help="手机号 / mobile")] = None,
+    email: Annotated[str | None, typer.Option(help="邮箱 / email")] = None,
+    staff_function: Annotated[
+        str | None, typer.Option(help="customer_service | field_repair（仅 staff）")
+    ] = None,
+) -> None:
+    from shuiwu.db import session_scope
+    from shuiwu.models import Role, StaffFunction
+    from shuiwu.services import accounts
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        fail("角色必须是 resident、staff 或 admin 之一")
+    function = None
+    if staff_function:
+        try:
+            function = StaffFunction(staff_function)
+        except ValueError:
+            fail("岗位必须是 customer_service 或 field_repair")
+    _require_database(migrated=True)
+    with session_scope() as session:
+        user = accounts.create_user(
+            session, None, username=username, password=password, role=role_value,
+            display_name=name, phone=phone, email=email, staff_function=function,
+        )
+        typer.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
+
+
+@app.command(help="检查数据库、Rasa、Chroma、Redis 等是否可用 / Check every dependency and say what is wrong.")
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+) -> None:
+    from shuiwu.doctor import diagnose
+
+    checks = diagnose()
+    ok = all(c.ok for c in checks if c.required)
+    if as_json:
+        typer.echo(json.dumps({"ok": ok, "checks": [c.as_dict() for c in checks]}, ensure_ascii=False))
+    else:
+        for c in checks:
+            mark = "✔" if c.ok else ("✘" if c.required else "!")
+            typer.echo(f"{mark} {c.name:<10} {c.detail}")
+        typer.echo("一切正常" if ok else "发现问题：请按上面标 ✘ 的提示处理")
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command(help="启动 Rasa 与应用（make run 使用）/ Start Rasa and the app (used by make run).")
+def serve(
+    demo: Annotated[bool, typer.Option(help="空库时写入演示数据 / seed the demo city when empty")] = True,
+    workers: Annotated[int, typer.Option(help="应用进程数 / app worker processes", min=1, max=16)] = 1,
+    households: Annotated[int, typer.Option(help="演示户数 / demo households", min=1)] = 2000,
+) -> None:
+    from shuiwu.launcher import run
+
+    raise typer.Exit(run(demo=demo, workers=workers, households=households))
+
+
+def _require_database(*, migrated: bool = False) -> str:
+    """The database URL, after checking it answers; a one-line error otherwise."""
+    from shuiwu.config import get_settings
+    from shuiwu.health import check_database
+
+    settings = get_settings()
+    check = check_database(settings)
+    if not check.ok and (migrated or check.detail.startswith("无法连接")):
+        fail(check.detail)
+    return settings.effective_database_url
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as exc:
+        typer.echo(f"错误：{exc.message}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

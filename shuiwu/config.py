@@ -1,0 +1,97 @@
+"""Every knob of the app as one settings object, read from the environment (or `.env`).
+
+Nothing else in the code base reads `os.environ`; each external part has a local default
+so `make run` works on one machine with nothing configured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development | production")
+    data_dir: Path = Field(ROOT / "var", description="local state: SQLite file, Chroma, keys")
+
+    database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in data_dir")
+    redis_url: str = Field("", description="redis://…; empty = in-process stores")
+    chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded")
+    rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa server")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field("", description="URL residents use; empty = http://host:port")
+
+    secret_key: str = Field("", description="JWT signing key; empty = generated once into data_dir")
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    web_dist: Path = Field(ROOT / "web_widget" / "dist", description="built web assets")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_driver(cls, url: str) -> str:
+        # We ship psycopg 3; plain postgresql:// would make SQLAlchemy look for psycopg2.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'shuiwu.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def jwt_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        return _local_secret(self.data_dir)
+
+
+def _local_secret(data_dir: Path) -> str:
+    """A per-installation key for development, shared by every process on this machine."""
+    path = data_dir / "secret.key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when two processes start together, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)  # the other process is still writing it
+    raise RuntimeError(f"empty secret key file {path}")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

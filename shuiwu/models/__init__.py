@@ -1,0 +1,43 @@
+"""The domain model. Importing this package registers every table on `Base.metadata`."""
+
+from shuiwu.models.accounts import BindingStatus, HouseholdMember, Role, StaffFunction, User
+from shuiwu.models.billing import (
+    Bill,
+    BillLine,
+    BillStatus,
+    ChargeKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Tariff,
+    TariffTier,
+)
+from shuiwu.models.households import (
+    DistrictFlow,
+    Household,
+    Meter,
+    Reading,
+    ReadingSource,
+    ReadingStatus,
+)
+from shuiwu.models.service import (
+    AuditEntry,
+    FaqEntry,
+    FaqVersion,
+    Notification,
+    NotificationChannel,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+    TicketStatus,
+)
+
+__all__ = [
+    "AuditEntry", "Bill", "BillLine", "BillStatus", "BindingStatus", "ChargeKind",
+    "DistrictFlow", "FaqEntry", "FaqVersion", "Household", "HouseholdMember", "Meter",
+    "Notification", "NotificationChannel", "Payment", "PaymentMethod", "PaymentStatus",
+    "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",
+    "TariffTier", "Ticket", "TicketAttachment", "TicketCategory", "TicketEvent",
+    "TicketStatus", "User",
+]

@@ -1,0 +1,1 @@
+"""Domain services: each takes the acting user (`actor`), enforces permissions, owns the writes."""

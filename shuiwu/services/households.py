@@ -1,0 +1,114 @@
+"""Households as a given user may see them: residents their own, staff by 户号 lookup (audited)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from shuiwu.errors import Forbidden, NotFound
+from shuiwu.models import (
+    Bill,
+    BindingStatus,
+    DistrictFlow,
+    Household,
+    HouseholdMember,
+    Meter,
+    Reading,
+    ReadingStatus,
+    Role,
+    User,
+)
+from shuiwu.services import audit
+
+NOT_FOUND = "未找到该户号，或您无权查看"
+
+
+def _is_staff(actor: User) -> bool:
+    return actor.role in (Role.STAFF, Role.ADMIN)
+
+
+def list_households(session: Session, actor: User, *, account_no: str | None = None) -> list[Household]:
+    """A resident's bound households; staff must name the 户号 they look up."""
+    query = select(Household).options(selectinload(Household.meters)).order_by(Household.id)
+    if _is_staff(actor):
+        if not account_no:
+            return []
+        found = list(session.scalars(query.where(Household.account_no == account_no)))
+        for household in found:
+            audit.record(session, actor, "household.view", "household", household.id)
+        return found
+    query = query.join(HouseholdMember).where(
+        HouseholdMember.user_id == actor.id, HouseholdMember.status == BindingStatus.ACTIVE
+    )
+    return list(session.scalars(query))
+
+
+def get_household(session: Session, actor: User, household_id: int) -> Household:
+    household = session.get(Household, household_id, options=[selectinload(Household.meters)])
+    if household is None:
+        raise NotFound(NOT_FOUND)
+    if _is_staff(actor):
+        audit.record(session, actor, "household.view", "household", household.id)
+        return household
+    bound = session.scalar(
+        select(HouseholdMember.id).where(
+            HouseholdMember.user_id == actor.id,
+            HouseholdMember.household_id == household_id,
+            HouseholdMember.status == BindingStatus.ACTIVE,
+        )
+    )
+    if bound is None:
+        # Same answer as "does not exist": a resident learns nothing about other households.
+        raise NotFound(NOT_FOUND)
+    return household
+
+
+def last_reading(session: Session, household: Household) -> Reading | None:
+    return session.scalar(
+        select(Reading)
+        .join(Meter)
+        .where(Meter.household_id == household.id, Reading.status == ReadingStatus.ACCEPTED)
+        .order_by(Reading.read_at.desc())
+        .limit(1)
+    )
+
+
+def bills(session: Session, actor: User, household_id: int, *, limit: int = 24) -> list[Bill]:
+    household = get_household(session, actor, household_id)
+    return list(
+        session.scalars(
+            select(Bill)
+            .options(selectinload(Bill.lines))
+            .where(Bill.household_id == household.id)
+            .order_by(Bill.period_start.desc())
+            .limit(limit)
+        )
+    )
+
+
+def district_summary(session: Session, actor: User, *, today: date) -> list[dict]:
+    """Households per district and the bulk-meter inflow of the last 30 days (staff only)."""
+    if not _is_staff(actor):
+        raise Forbidden("无权查看区域汇总")
+    counts = dict(
+        session.execute(select(Household.district, func.count()).group_by(Household.district)).all()
+    )
+    since = today - timedelta(days=30)
+    flows = dict(
+        session.execute(
+            select(DistrictFlow.district, func.sum(DistrictFlow.volume_m3))
+            .where(DistrictFlow.day > since, DistrictFlow.day <= today)
+            .group_by(DistrictFlow.district)
+        ).all()
+    )
+    return [
+        {
+            "district": district,
+            "households": counts[district],
+            "usage_m3_30d": Decimal(flows.get(district) or 0).quantize(Decimal("0.001")),
+        }
+        for district in sorted(counts)
+    ]
