@@ -1,4 +1,4 @@
-# The Rasa image: Rasa 3.6 (Python 3.10) with our channels and a model trained at build time.
+# The Rasa image: Rasa 3.6 (Python 3.10) with a model trained at build time.
 FROM python:3.10-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH=/app
@@ -6,7 +6,6 @@ WORKDIR /app
 COPY requirements/rasa.lock requirements/rasa.lock
 RUN pip install --no-cache-dir uv==0.13.9 \
  && uv pip install --system --no-cache -r requirements/rasa.lock
-COPY channels/ channels/
 COPY assistant/ assistant/
 RUN cd assistant && rasa train --out models --fixed-model-name current
 COPY deploy/rasa-endpoints.yml /app/deploy/rasa-endpoints.yml

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +20,7 @@ from shuiwu.api.routes import auth, health, households, webhook
 from shuiwu.config import get_settings
 
 log = logging.getLogger("shuiwu.access")
+_HOST = socket.gethostname()
 
 _NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>智慧水务服务平台</title>
 <body style="font-family:sans-serif;max-width:40em;margin:4em auto">
@@ -43,6 +46,8 @@ def create_app() -> FastAPI:
         try:
             response = await call_next(request)
             response.headers["X-Request-ID"] = rid
+            # Which replica answered: lets operators (and the topology test) see the balancing.
+            response.headers["X-Served-By"] = f"{_HOST}:{os.getpid()}"
             log.info(
                 "request",
                 extra={

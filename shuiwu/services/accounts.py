@@ -88,7 +88,7 @@ def authenticate(session: Session, login: str, password: str, *, ip: str | None 
     )
     ok = security.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        audit.record(session, user, "auth.login_failed", "user", user.id if user else None, ip=ip)
+        audit.record_standalone(session, user, "auth.login_failed", "user", user.id if user else None, ip=ip)
         raise Unauthorized(LOGIN_FAILED)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)

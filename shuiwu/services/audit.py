@@ -29,3 +29,26 @@ def record(
             ip=ip,
         )
     )
+
+
+def record_standalone(
+    session: Session,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    ip: str | None = None,
+    **detail: Any,
+) -> None:
+    """Record in a transaction of its own, committed now.
+
+    For events about a request that is going to fail (a wrong password): the request's own
+    transaction is rolled back, but the attempt must stay on record.
+    """
+    own = Session(bind=session.get_bind())
+    try:
+        record(own, actor, action, object_type, object_id, ip=ip, **detail)
+        own.commit()
+    finally:
+        own.close()

@@ -1,0 +1,111 @@
+"""The production topology in miniature: two app processes behind one port, sharing state.
+
+Whatever database the suite runs on (SQLite file, or PostgreSQL when DATABASE_URL is set)
+and Redis when REDIS_URL is set, a login answered by one process must be honoured by the
+other, and a change made through one must be visible through the other.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import DEMO_PASSWORD
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def two_workers(db_url, make_user):
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
+    env.pop("SECRET_KEY", None)  # both workers must agree on the key generated in DATA_DIR
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "shuiwu.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("应用进程启动失败：" + proc.stderr.read().decode()[-2000:])
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("应用 60 秒内未就绪")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _fresh(base: str, method: str, path: str, **kw) -> httpx.Response:
+    # A new connection each time, so the kernel hands it to either worker.
+    with httpx.Client(base_url=base, timeout=10) as c:
+        return c.request(method, path, **kw)
+
+
+def test_a_token_from_one_worker_is_honoured_by_the_other(two_workers, make_user):
+    user = make_user("resident", username="zhang_wei")
+    login = _fresh(two_workers, "POST", "/api/v1/auth/login",
+                   json={"username": "zhang_wei", "password": DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    token = login.json()["access_token"]
+    issuer = login.headers["X-Served-By"]
+
+    served_by: dict[str, int] = {}
+    for _ in range(120):
+        r = _fresh(two_workers, "GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        assert r.json()["username"] == user.username
+        served_by[r.headers["X-Served-By"]] = served_by.get(r.headers["X-Served-By"], 0) + 1
+        if len(served_by) == 2 and issuer in served_by:
+            break
+    assert len(served_by) == 2, f"只有一个进程在应答：{served_by}"
+
+
+def test_both_workers_write_to_the_same_database(two_workers, make_user, session):
+    from sqlalchemy import func, select
+
+    from shuiwu.models import AuditEntry
+
+    admin = make_user("admin", username="admin_li")
+    seen: dict[str, int] = {}
+    attempts = 0
+    while len(seen) < 2 and attempts < 60:
+        attempts += 1
+        bad = _fresh(two_workers, "POST", "/api/v1/auth/login",
+                     json={"username": admin.username, "password": "wrong-password-1"})
+        assert bad.status_code == 401
+        assert bad.json()["error"]["message"] == "用户名或密码错误"
+        seen[bad.headers["X-Served-By"]] = seen.get(bad.headers["X-Served-By"], 0) + 1
+    assert len(seen) == 2
+    # Every failed attempt, whichever worker took it, is on the one audit trail.
+    session.expire_all()
+    failures = session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "auth.login_failed", AuditEntry.actor_id == admin.id
+        )
+    )
+    assert failures == attempts
