@@ -8,9 +8,6 @@ STAMPS=$ROOT/.cache/stamps
 mkdir -p "$STAMPS"
 UV_VERSION=0.13.9
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
-die() { printf '\033[1;31m错误：\033[0m%s\n' "$*" >&2; exit 1; }
-
 # fresh <name> <files...>: true when the inputs changed since the stamp was written.
 fresh() {
   local name=$1; shift
@@ -22,36 +19,11 @@ fresh() {
 }
 done_step() { mv "$STAMPS/$1.pending" "$STAMPS/$1"; }
 
-find_python311() {
-  local c
-  for c in "${PYTHON311:-}" python3.11 python3; do
-    [[ -n $c ]] || continue
-    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-      command -v "$c"; return 0
-    fi
-  done
-  return 1
-}
-
-find_python310() {
-  local c
-  local candidates=("${PYTHON310:-}" python3.10)
-  if command -v pyenv >/dev/null 2>&1; then
-    candidates+=("$(pyenv root)"/versions/3.10*/bin/python)
-  fi
-  candidates+=("$HOME"/.pyenv/versions/3.10*/bin/python /usr/local/bin/python3.10 /usr/bin/python3.10)
-  for c in "${candidates[@]}"; do
-    [[ -n $c ]] || continue
-    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
-      command -v "$c"; return 0
-    fi
-  done
-  return 1
-}
+source scripts/lib.sh
 
 # --- app venv (Python 3.11) -------------------------------------------------------------
 if [[ ! -x .venv/bin/python ]]; then
-  PY311=$(find_python311) || die "找不到 Python 3.11。请安装 Python 3.11，或设置 PYTHON311=/path/to/python3.11。"
+  PY311=$(require_python311)
   say "创建 .venv（$("$PY311" --version)）"
   "$PY311" -m venv .venv
   rm -f "$STAMPS/venv-app"
@@ -68,7 +40,7 @@ fi
 
 # --- Rasa venv (Python 3.10) ------------------------------------------------------------
 if [[ ! -x .venv-rasa/bin/python ]]; then
-  PY310=$(find_python310) || die "找不到 Python 3.10：Rasa 3.6 只能运行在 Python 3.10 上。请用 pyenv 安装 3.10（pyenv install 3.10），或设置 PYTHON310=/path/to/python3.10。"
+  PY310=$(require_python310)
   say "创建 .venv-rasa（$("$PY310" --version)）"
   "$PY310" -m venv .venv-rasa
   rm -f "$STAMPS/venv-rasa"
