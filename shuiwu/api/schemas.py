@@ -82,3 +82,35 @@ class DistrictSummaryOut(BaseModel):
     district: str
     households: int
     usage_m3_30d: Decimal
+
+
+class UsagePointOut(BaseModel):
+    period: str = Field(description="日 2026-11-03 / 月 2026-11 / 年 2026")
+    usage_m3: Decimal
+
+
+class UsageOut(BaseModel):
+    household_id: int
+    granularity: str
+    unit: str = "m³"
+    start: date
+    end: date
+    total_m3: Decimal
+    points: list[UsagePointOut]
+
+
+class BillPreviewOut(BaseModel):
+    """This month so far, priced with the tariff in force, and what is still owed."""
+
+    household_id: int
+    period_start: date
+    period_end: date
+    usage_m3: Decimal
+    ytd_before_m3: Decimal = Field(description="本年此前已计费水量，决定所处阶梯")
+    amount: Decimal
+    lines: list[BillLineOut]
+    amount_due: Decimal = Field(description="未缴及逾期账单合计")
+
+
+class IssueBillIn(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="账期月份，如 2026-10")
