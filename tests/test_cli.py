@@ -84,3 +84,10 @@ def test_user_create_then_login_and_weak_password_refused(db_url, client):
     bad_role = run("user", "create", "--username", "wangwu", "--role", "root",
                    "--password", "Lanhai2026z", env=env)
     assert bad_role.stderr.strip() == "错误：角色必须是 resident、staff 或 admin 之一"
+
+
+def test_first_upgrade_creates_a_missing_data_dir(tmp_path):
+    data_dir = tmp_path / "brand" / "new"
+    result = run("db", "upgrade", env={"DATABASE_URL": "", "DATA_DIR": str(data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert (data_dir / "shuiwu.db").is_file()
