@@ -68,6 +68,19 @@ if [[ -f web_widget/package-lock.json ]]; then
   fi
 fi
 
+# --- Chromium for the browser tests (Debian's package; never `playwright install`) ------
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [[ ! -x $CHROMIUM ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "安装 Chromium（浏览器测试用）"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+      || echo "警告：Chromium 安装失败，浏览器测试将无法运行；请手动执行 apt-get install chromium。" >&2
+  else
+    echo "警告：未找到 Chromium（$CHROMIUM），浏览器测试将失败；请以 root 执行 apt-get install chromium，或设置 CHROMIUM_PATH。" >&2
+  fi
+fi
+
 # --- Rasa model -------------------------------------------------------------------------
 if [[ -x scripts/train_rasa.sh ]]; then
   scripts/train_rasa.sh

@@ -1,0 +1,16 @@
+// The portal's navigation; items marked `soon` are pages later releases add.
+import { Monitor, HomeFilled, QuestionFilled, Setting, Tickets, Tools, TrendCharts } from '@element-plus/icons-vue'
+
+const ITEMS = [
+  { name: 'home', label: '首页', icon: HomeFilled },
+  { name: 'bills', label: '账单', icon: Tickets },
+  { name: 'console', label: '工作台', icon: Monitor, staffOnly: true },
+  { name: 'repairs', label: '报修', icon: Tools, soon: true },
+  { name: 'faq', label: '常见问题', icon: QuestionFilled, soon: true },
+  { name: 'forecast', label: '用水预测', icon: TrendCharts, soon: true },
+  { name: 'settings', label: '设置', icon: Setting, soon: true },
+]
+
+export function navItems(isStaff) {
+  return ITEMS.filter((item) => !item.staffOnly || isStaff)
+}

@@ -1,0 +1,46 @@
+// User-facing Chinese labels for values the API sends as codes, kept in one place.
+
+export const APP_NAME = '智慧水务服务平台'
+
+export const BILL_STATUS = {
+  unpaid: { text: '未缴', type: 'warning' },
+  paid: { text: '已缴', type: 'success' },
+  overdue: { text: '逾期', type: 'danger' },
+  cancelled: { text: '已作废', type: 'info' },
+}
+
+export const READING_SOURCE = {
+  manual: '人工抄表',
+  photo: '拍照自助抄表',
+  remote: '远传抄表',
+}
+
+export const ROLE = {
+  resident: '居民用户',
+  staff: '工作人员',
+  admin: '管理员',
+}
+
+export const GRANULARITY = {
+  day: '日',
+  month: '月',
+  year: '年',
+}
+
+export const COMING_SOON = '该功能即将开放，敬请期待'
+
+export function billStatus(code) {
+  return BILL_STATUS[code] || { text: code || '未知', type: 'info' }
+}
+
+/** 基本水费（第2阶梯）/ 水资源费 / 污水处理费 */
+export function billLineLabel(line) {
+  if (line.kind === 'base') return line.tier_no ? `基本水费（第${line.tier_no}阶梯）` : '基本水费'
+  if (line.kind === 'water_resource') return '水资源费'
+  if (line.kind === 'sewage') return '污水处理费'
+  return line.kind
+}
+
+export function readingSource(code) {
+  return READING_SOURCE[code] || code || ''
+}

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, buildUrl, configureClient, request } from '@/api/client'
+import { filenameFrom } from '@/utils/download'
+
+function jsonResponse(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  })
+}
+
+describe('API client', () => {
+  let fetchMock
+  let onUnauthorized
+  let token
+
+  beforeEach(() => {
+    token = 'tok-123'
+    onUnauthorized = vi.fn()
+    fetchMock = vi.fn()
+    vi.stubGlobal('fetch', fetchMock)
+    configureClient({ getToken: () => token, onUnauthorized })
+  })
+
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('sends the bearer token and returns the JSON body', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(200, [{ id: 1 }]))
+    await expect(request('/api/v1/households')).resolves.toEqual([{ id: 1 }])
+    const [url, init] = fetchMock.mock.calls[0]
+    expect(url).toBe('/api/v1/households')
+    expect(init.headers.Authorization).toBe('Bearer tok-123')
+  })
+
+  it('raises the server’s Chinese message, code and field errors', async () => {
+    fetchMock.mockResolvedValue(
+      jsonResponse(422, {
+        error: {
+          code: 'invalid_input',
+          message: '提交的内容有误，请检查后重试',
+          fields: [{ field: 'password', message: '此项为必填项' }],
+        },
+      }),
+    )
+    const error = await request('/api/v1/auth/login', { method: 'POST', body: {}, auth: false }).catch((e) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect(error.status).toBe(422)
+    expect(error.code).toBe('invalid_input')
+    expect(error.message).toBe('提交的内容有误，请检查后重试')
+    expect(error.fieldMessage('password')).toBe('此项为必填项')
+    expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toEqual({})
+  })
+
+  it('a wrong password at login is an error to show, not a logout', async () => {
+    fetchMock.mockResolvedValue(
+      jsonResponse(401, { error: { code: 'unauthorized', message: '用户名或密码错误', fields: [] } }),
+    )
+    const error = await request('/api/v1/auth/login', { method: 'POST', body: {}, auth: false }).catch((e) => e)
+    expect(error.message).toBe('用户名或密码错误')
+    expect(onUnauthorized).not.toHaveBeenCalled()
+    expect(fetchMock.mock.calls[0][1].headers.Authorization).toBeUndefined()
+  })
+
+  it('a 401 on an authenticated call ends the session', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(401, { error: { code: 'unauthorized', message: '登录已失效，请重新登录' } }))
+    const error = await request('/api/v1/households').catch((e) => e)
+    expect(error.status).toBe(401)
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('falls back to a Chinese message when the body is not our JSON', async () => {
+    fetchMock.mockResolvedValue(new Response('<html>Bad Gateway</html>', { status: 502 }))
+    const error = await request('/api/v1/households').catch((e) => e)
+    expect(error.status).toBe(502)
+    expect(error.message).toBe('服务器内部错误，请稍后再试')
+  })
+
+  it('turns a network failure into a Chinese message', async () => {
+    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'))
+    const error = await request('/api/v1/households').catch((e) => e)
+    expect(error.status).toBe(0)
+    expect(error.message).toBe('网络连接失败，请检查网络后重试')
+  })
+
+  it('leaves out empty query parameters', () => {
+    expect(buildUrl('/x', { granularity: 'month', start: undefined, end: '' })).toBe('/x?granularity=month')
+    expect(buildUrl('/x', {})).toBe('/x')
+  })
+
+  it('reads the download name from Content-Disposition', () => {
+    expect(filenameFrom('attachment; filename="usage-3202-day.csv"', 'x.csv')).toBe('usage-3202-day.csv')
+    expect(filenameFrom("attachment; filename*=UTF-8''%E7%94%A8%E6%B0%B4.csv", 'x.csv')).toBe('用水.csv')
+    expect(filenameFrom(null, 'x.csv')).toBe('x.csv')
+  })
+})

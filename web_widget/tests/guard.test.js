@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { createPinia, setActivePinia } from 'pinia'
+import { checkAccess, safeRedirect } from '@/router/guard'
+import { createAppRouter } from '@/router'
+import { useAuthStore } from '@/stores/auth'
+
+const anonymous = { isAuthenticated: false, role: null, isStaff: false }
+const resident = { isAuthenticated: true, role: 'resident', isStaff: false }
+const staff = { isAuthenticated: true, role: 'staff', isStaff: true }
+const admin = { isAuthenticated: true, role: 'admin', isStaff: true }
+
+const route = (name, fullPath, meta = {}) => ({ name, fullPath, meta })
+const login = route('login', '/login', { public: true })
+const home = route('home', '/')
+const bills = route('bills', '/bills?x=1')
+const consolePage = route('console', '/console', { roles: ['staff', 'admin'] })
+
+describe('checkAccess', () => {
+  it('sends visitors to the login page, remembering where they were going', () => {
+    expect(checkAccess(home, anonymous)).toEqual({ name: 'login' })
+    expect(checkAccess(bills, anonymous)).toEqual({ name: 'login', query: { redirect: '/bills?x=1' } })
+    expect(checkAccess(login, anonymous)).toBe(true)
+  })
+
+  it('keeps residents out of the staff console', () => {
+    expect(checkAccess(consolePage, resident)).toEqual({ name: 'home' })
+    expect(checkAccess(home, resident)).toBe(true)
+    expect(checkAccess(bills, resident)).toBe(true)
+  })
+
+  it('lets staff and admins into the console', () => {
+    expect(checkAccess(consolePage, staff)).toBe(true)
+    expect(checkAccess(consolePage, admin)).toBe(true)
+  })
+
+  it('sends a signed-in user away from the login page to their start page', () => {
+    expect(checkAccess(login, resident)).toEqual({ name: 'home' })
+    expect(checkAccess(login, staff)).toEqual({ name: 'console' })
+  })
+
+  it('only follows in-app redirects after login', () => {
+    expect(safeRedirect('/bills')).toBe('/bills')
+    expect(safeRedirect('//evil.example/x')).toBeNull()
+    expect(safeRedirect('https://evil.example')).toBeNull()
+    expect(safeRedirect('/login?redirect=/')).toBeNull()
+    expect(safeRedirect(undefined)).toBeNull()
+  })
+})
+
+describe('the router with the real session store', () => {
+  it('guards every portal route and the role-limited console', async () => {
+    setActivePinia(createPinia())
+    const router = createAppRouter(createMemoryHistory())
+    const auth = useAuthStore()
+
+    await router.push('/console')
+    expect(router.currentRoute.value.name).toBe('login')
+    expect(router.currentRoute.value.query.redirect).toBe('/console')
+
+    auth.$patch({ token: 't', user: { id: 1, username: 'r', display_name: '居民', role: 'resident' }, expiresAt: Date.now() + 60_000 })
+    await router.push('/console')
+    expect(router.currentRoute.value.name).toBe('home')
+
+    auth.$patch({ user: { id: 2, username: 's', display_name: '客服', role: 'staff' } })
+    await router.push('/console')
+    expect(router.currentRoute.value.name).toBe('console')
+
+    await router.push('/faq')
+    expect(router.currentRoute.value.meta.comingSoon).toBe(true)
+
+    auth.$patch({ expiresAt: Date.now() - 1 })
+    await router.push('/bills')
+    expect(router.currentRoute.value.name).toBe('login')
+  })
+})
