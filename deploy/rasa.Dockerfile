@@ -9,10 +9,12 @@ RUN pip install --no-cache-dir uv==0.13.9 \
 COPY assistant/ assistant/
 RUN cd assistant && rasa train --out models --fixed-model-name current
 COPY deploy/rasa-endpoints.yml /app/deploy/rasa-endpoints.yml
+# Not assistant/credentials.yml: its anonymous `rest` channel is for local development only.
+COPY deploy/rasa-credentials.yml /app/deploy/rasa-credentials.yml
 RUN useradd --system --uid 10001 rasa && chown -R rasa /app
 USER rasa
 EXPOSE 5005
 CMD ["rasa", "run", "--enable-api", "--port", "5005", \
      "--model", "/app/assistant/models/current.tar.gz", \
      "--endpoints", "/app/deploy/rasa-endpoints.yml", \
-     "--credentials", "/app/assistant/credentials.yml"]
+     "--credentials", "/app/deploy/rasa-credentials.yml"]

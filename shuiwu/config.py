@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     redis_url: str = Field("", description="redis://…; empty = in-process stores")
     chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded")
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa server")
+    rasa_token: str = Field("", description="token for Rasa's HTTP API; empty = no token")
 
     host: str = "127.0.0.1"
     port: int = 8000
