@@ -125,7 +125,7 @@ def run(*, demo: bool, workers: int, households: int) -> int:
         preflight(settings)
         accounts = prepare(settings, demo=demo, households=households)
         rasa_log = settings.data_dir / "log" / "rasa.log"
-        print("==> 启动 Rasa（约 10–20 秒）与应用…")
+        print("==> 启动 Rasa（首次加载模型约半分钟）与应用…")
         rasa = start_rasa(settings, rasa_log)
     except LaunchError as exc:
         print(f"错误：{exc}", file=sys.stderr)

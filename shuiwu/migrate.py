@@ -16,6 +16,12 @@ from shuiwu.db import engine_for
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Only our own tables: Rasa's SQL tracker store keeps its `events` table in the same
+    PostgreSQL database in production, and autogenerate must not propose dropping it."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -38,8 +38,11 @@ def test_schema_matches_the_models(database_factory):
     from alembic.migration import MigrationContext
 
     url = database_factory.new()
-    with engine_for(url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    with engine_for(url).begin() as conn:
+        # A table of someone else's (Rasa's tracker store) shares the database in production.
+        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, data TEXT)"))
+        context = MigrationContext.configure(conn, opts={"include_object": migrate.include_object})
+        diff = compare_metadata(context, Base.metadata)
     engine_for(url).dispose()
     assert diff == []
 

@@ -4,6 +4,7 @@ from alembic import context
 
 import shuiwu.models  # noqa: F401  (registers the tables)
 from shuiwu.db import Base, engine_for
+from shuiwu.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,10 +37,10 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
-
 
 
 if context.is_offline_mode():
