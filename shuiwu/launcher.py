@@ -77,11 +77,8 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return True
-        except httpx.HTTPError:
-            pass
+        if _answers(url):
+            return True
         time.sleep(0.3)
     return False
 
@@ -148,20 +145,34 @@ def run(*, demo: bool, workers: int, households: int) -> int:
         if not _wait_http(f"http://{settings.host}:{settings.port}/healthz", app, 60):
             print("错误：应用未能启动，请查看上面的日志。", file=sys.stderr)
             return 1
-        if not _wait_http(settings.rasa_url.rstrip("/") + "/", rasa, 180):
-            print(f"错误：Rasa 未能启动，日志见 {rasa_log}", file=sys.stderr)
-            return 1
+        # The portal is usable now; Rasa takes about half a minute to load its model, so say
+        # where things are at once and announce the assistant when it answers.
         _banner(settings, accounts)
+        rasa_ready, deadline = False, time.monotonic() + 300
         while not stopping:
             for proc, name in ((rasa, "Rasa"), (app, "应用")):
                 if proc.poll() is not None:
-                    print(f"错误：{name} 进程意外退出（代码 {proc.returncode}）。", file=sys.stderr)
+                    print(f"错误：{name} 进程意外退出（代码 {proc.returncode}），日志见 {rasa_log if proc is rasa else '上方输出'}。", file=sys.stderr)
+                    return 1
+            if not rasa_ready:
+                if _answers(settings.rasa_url.rstrip("/") + "/"):
+                    rasa_ready = True
+                    print("==> 智能客服（Rasa）已就绪，可以开始对话。", flush=True)
+                elif time.monotonic() > deadline:
+                    print(f"错误：Rasa 五分钟内未能启动，日志见 {rasa_log}", file=sys.stderr)
                     return 1
             time.sleep(0.5)
         print("\n==> 正在停止…")
         return 0
     finally:
         _stop(procs)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code < 500
+    except httpx.HTTPError:
+        return False
 
 
 def _banner(settings: Settings, accounts: list[dict]) -> None:
@@ -175,5 +186,5 @@ def _banner(settings: Settings, accounts: list[dict]) -> None:
         lines.append("  演示账号（仅限本机开发使用）：")
         for a in accounts:
             lines.append(f"    {a['role_label']:<6} 用户名 {a['username']:<16} 密码 {a['password']}")
-    lines.append("  按 Ctrl-C 停止。")
+    lines.append("  智能客服（Rasa）正在加载模型，约半分钟后可以对话。按 Ctrl-C 停止。")
     print("\n".join(lines), flush=True)

@@ -58,3 +58,49 @@ def test_missing_python_310_is_one_line(tmp_path):
         "请用 pyenv 安装（pyenv install 3.10），或设置 PYTHON310=/path/to/python3.10。"
     ]
 
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_prints_url_and_logins_and_ctrl_c_stops_app_and_rasa(db_url, tmp_path):
+    import signal
+    import time
+
+    import httpx
+
+    port, rasa_port = _free_port(), _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path), "LOG_JSON": "false",
+           "PORT": str(port), "RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shuiwu.cli", "serve", "--households", "3"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "按 Ctrl-C 停止" in line:
+                break
+        out = "".join(seen)
+        assert f"http://127.0.0.1:{port}/" in out, out
+        assert "demo_resident" in out and "Qinghe2026water" in out
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        login = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                           json={"username": "demo_resident", "password": "Qinghe2026water"}, timeout=10)
+        assert login.status_code == 200, login.text
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        rest = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, rest
+    assert "正在停止" in rest and "Traceback" not in rest
+    from shuiwu.launcher import port_free
+
+    assert port_free("127.0.0.1", port) and port_free("127.0.0.1", rasa_port)  # nothing lingers
