@@ -36,7 +36,34 @@ class Settings(BaseSettings):
 
     secret_key: str = Field("", description="JWT signing key; empty = generated once into data_dir")
     access_token_minutes: int = 15
-    refresh_token_days: int = 30
+    refresh_token_days: int = Field(30, description="'remember me': refresh token lifetime")
+    session_hours: int = Field(12, description="without 'remember me': refresh token lifetime")
+
+    # Encryption at rest: "kid:aes|sm4:base64key,…" (first = active) and the HMAC key of the
+    # blind indexes. Empty in development = generated once into data_dir/field.keys.
+    field_keys: str = Field("", description="field encryption keys, newest first")
+    blind_index_key: str = Field("", description="base64 HMAC key for phone/email lookups")
+
+    cors_origins: str = Field("", description="comma-separated origins allowed to call the API")
+
+    # Security codes and abuse limits
+    code_ttl_seconds: int = 300
+    code_max_attempts: int = 5
+    login_max_failures: int = Field(5, description="failures before the account locks")
+    lockout_minutes: int = Field(1, description="first lockout; doubles with each further failure")
+    lockout_max_minutes: int = 60
+
+    # Messages out: Twilio for SMS, SMTP for email; unset = the local outbox
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = Field("", description="sender number or messaging service SID")
+    twilio_api_base: str = Field("https://api.twilio.com", description="for tests: a local fake")
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "智慧水务服务平台 <noreply@shuiwu.local>"
+    smtp_starttls: bool = True
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -65,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def jwt_key(self) -> str:

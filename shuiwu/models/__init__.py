@@ -20,6 +20,14 @@ from shuiwu.models.households import (
     ReadingSource,
     ReadingStatus,
 )
+from shuiwu.models.security import (
+    AuthSession,
+    CodePurpose,
+    OutboxMessage,
+    OutboxStatus,
+    RefreshToken,
+    VerificationCode,
+)
 from shuiwu.models.service import (
     AuditEntry,
     FaqEntry,
@@ -34,7 +42,8 @@ from shuiwu.models.service import (
 )
 
 __all__ = [
-    "AuditEntry", "Bill", "BillLine", "BillStatus", "BindingStatus", "ChargeKind",
+    "AuditEntry", "AuthSession", "CodePurpose", "OutboxMessage", "OutboxStatus", "RefreshToken",
+    "VerificationCode", "Bill", "BillLine", "BillStatus", "BindingStatus", "ChargeKind",
     "DistrictFlow", "FaqEntry", "FaqVersion", "Household", "HouseholdMember", "Meter",
     "Notification", "NotificationChannel", "Payment", "PaymentMethod", "PaymentStatus",
     "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",

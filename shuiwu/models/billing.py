@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shuiwu.crypto import Encrypted, blind_index
 from shuiwu.db import Base
 from shuiwu.models._types import MONEY, PRICE, VOLUME, UTCDateTime, str_enum, utcnow
 from shuiwu.models.households import Household
@@ -131,8 +132,16 @@ class Payment(Base):
     status: Mapped[PaymentStatus] = mapped_column(
         str_enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
     )
-    provider_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The payment provider's transaction number: encrypted, unique through its blind index.
+    provider_ref: Mapped[str | None] = mapped_column(Encrypted("payments.provider_ref"))
+    provider_ref_bidx: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     bill: Mapped[Bill | None] = relationship(back_populates="payments")
+
+
+@event.listens_for(Payment, "before_insert")
+@event.listens_for(Payment, "before_update")
+def _payment_blind_index(_mapper, _conn, payment: Payment) -> None:
+    payment.provider_ref_bidx = blind_index("provider_ref", payment.provider_ref)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shuiwu.crypto import Encrypted
 from shuiwu.db import Base
 from shuiwu.models._types import VOLUME, UTCDateTime, str_enum, utcnow
 
@@ -22,11 +23,12 @@ class Household(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(String(20), unique=True)  # 户号
-    holder_name: Mapped[str] = mapped_column(String(64))  # 户主
-    address: Mapped[str] = mapped_column(String(255))
+    # Personal data, encrypted at rest. District and community stay clear for statistics.
+    holder_name: Mapped[str] = mapped_column(Encrypted("households.holder_name"))  # 户主
+    address: Mapped[str] = mapped_column(Encrypted("households.address"))
     district: Mapped[str] = mapped_column(String(32), index=True)
     community: Mapped[str] = mapped_column(String(64), default="")
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(Encrypted("households.phone"))
     persons: Mapped[int] = mapped_column(SmallInteger, default=3)
     tariff_class: Mapped[str] = mapped_column(String(16), default="residential")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
