@@ -21,8 +21,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="数据库结构迁移 / Database schema migrations.", no_args_is_help=True)
 user_app = typer.Typer(help="账号管理 / User accounts.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="字段加密密钥 / Field encryption keys (FIELD_KEYS, BLIND_INDEX_KEY).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -116,6 +120,37 @@ def user_create(
             display_name=name, phone=phone, email=email, staff_function=function,
         )
         typer.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
+
+
+@keys_app.command("generate", help="生成一把新的字段加密密钥 / Print a new key for FIELD_KEYS.")
+def keys_generate(
+    kid: Annotated[str, typer.Option(help="密钥编号 / key id")] = "k2",
+    alg: Annotated[str, typer.Option(help="aes（AES-256-GCM）或 sm4（SM4-GCM）")] = "aes",
+) -> None:
+    from shuiwu.crypto import ALGORITHMS, new_key_spec
+
+    if alg not in ALGORITHMS:
+        fail("算法必须是 aes 或 sm4")
+    if not kid.isidentifier():
+        fail("密钥编号只能由字母、数字和下划线组成")
+    typer.echo(new_key_spec(kid, alg))
+
+
+@keys_app.command(
+    "reencrypt",
+    help="用当前密钥重新加密所有旧数据（轮换密钥后运行）/ Re-encrypt stored values under the active key.",
+)
+def keys_reencrypt() -> None:
+    from shuiwu.crypto import KeyConfigError, reencrypt
+    from shuiwu.db import get_engine
+
+    _require_database(migrated=True)
+    try:
+        with get_engine().begin() as conn:
+            counts = reencrypt(conn)
+    except KeyConfigError as exc:
+        fail(exc.message)
+    typer.echo(json.dumps({"reencrypted": counts, "total": sum(counts.values())}, ensure_ascii=False))
 
 
 @app.command(help="检查数据库、Rasa、Chroma、Redis 等是否可用 / Check every dependency and say what is wrong.")

@@ -192,3 +192,42 @@ class Encrypted(TypeDecorator):
         if value is None:
             return None
         return keyring().decrypt(value, self.context)
+
+
+def encrypted_columns():
+    """(table, primary key column, column, AAD context) for every encrypted column we store."""
+    import shuiwu.models  # noqa: F401  (registers the tables)
+    from shuiwu.db import Base
+
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, Encrypted):
+                pk = next(iter(table.primary_key.columns)).name
+                yield table.name, pk, column.name, column.type.context
+
+
+def reencrypt(connection, *, batch: int = 2000) -> dict[str, int]:
+    """Rewrite every value not under the active key with it (after adding a new key).
+
+    Returns how many values each column had rewritten. Values are read and written as stored
+    text, so nothing passes through the ORM.
+    """
+    from sqlalchemy import text
+
+    ring = keyring()
+    counts: dict[str, int] = {}
+    for table, pk, column, context in encrypted_columns():
+        rows = connection.execute(
+            text(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL")
+        ).all()
+        stale = [(row_id, value) for row_id, value in rows if value.split(":", 2)[1:2] != [ring.active.kid]]
+        for start in range(0, len(stale), batch):
+            connection.execute(
+                text(f"UPDATE {table} SET {column} = :v WHERE {pk} = :id"),
+                [
+                    {"id": row_id, "v": ring.encrypt(ring.decrypt(value, context), context)}
+                    for row_id, value in stale[start : start + batch]
+                ],
+            )
+        counts[f"{table}.{column}"] = len(stale)
+    return counts

@@ -55,8 +55,16 @@ def preflight(settings: Settings) -> None:
 
 def prepare(settings: Settings, *, demo: bool, households: int) -> list[dict]:
     from shuiwu import migrate
+    from shuiwu.crypto import local_key_file
     from shuiwu.db import session_scope
 
+    if not (settings.field_keys and settings.blind_index_key):
+        _, created = local_key_file(settings.data_dir)
+        if created:
+            print(
+                f"==> 已生成本机开发用的字段加密密钥 {settings.data_dir / 'field.keys'}（只生成这一次，"
+                "请勿删除，否则已加密的数据无法读取；生产环境请设置 FIELD_KEYS 与 BLIND_INDEX_KEY）"
+            )
     migrate.upgrade(settings.effective_database_url)
     if not demo:
         return []
