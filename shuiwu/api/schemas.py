@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,3 +115,101 @@ class BillPreviewOut(BaseModel):
 
 class IssueBillIn(BaseModel):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="账期月份，如 2026-10")
+
+
+# --- Household bindings, user administration, notifications -----------------------------
+
+
+class BindHouseholdIn(BaseModel):
+    account_no: str = Field(min_length=1, max_length=20, description="户号")
+    holder_name: str = Field(min_length=1, max_length=64, description="户主姓名")
+    last_bill_amount: Decimal | None = Field(
+        None, ge=0, description="最近一期账单金额（元），如 \"86.72\""
+    )
+    meter_serial: str | None = Field(None, max_length=32, description="水表编号（表号）")
+
+
+class BindingDisputeIn(BaseModel):
+    account_no: str = Field(min_length=1, max_length=20, description="户号")
+    holder_name: str = Field(min_length=1, max_length=64, description="户主姓名")
+    note: str = Field(min_length=1, max_length=500, description="情况说明，如房屋过户")
+    contact_phone: str | None = Field(
+        None, pattern=r"^[0-9+\- ]{7,20}$", description="联系电话（手机或座机）"
+    )
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class RequesterOut(BaseModel):
+    id: int
+    username: str
+    phone: str | None = Field(description="脱敏手机号")
+
+
+class PendingBindingOut(BaseModel):
+    id: int
+    household_id: int
+    account_no: str
+    address: str
+    holder_name: str = Field(description="脱敏户主姓名")
+    requested_by: RequesterOut
+    evidence: dict
+    note: str | None
+    requested_at: datetime
+
+
+class BindingReviewIn(BaseModel):
+    note: str | None = Field(None, max_length=500, description="审核说明（驳回时必填）")
+
+
+class BindingOut(BaseModel):
+    id: int
+    household_id: int
+    status: str
+    relation: str
+    reviewed_at: datetime | None
+
+
+class AdminUserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    staff_function: str | None
+    is_active: bool
+    phone: str | None = Field(description="脱敏手机号，如 138****8000")
+    email: str | None = Field(description="脱敏邮箱，如 l***@example.cn")
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class AdminUserCreateIn(BaseModel):
+    username: str = Field(min_length=1, max_length=32)
+    password: str = Field(min_length=1, max_length=128)
+    role: Literal["resident", "staff", "admin"]
+    staff_function: Literal["customer_service", "field_repair"] | None = None
+    display_name: str = Field("", max_length=64)
+    phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+
+
+class AdminUserPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["resident", "staff", "admin"] | None = None
+    staff_function: Literal["customer_service", "field_repair"] | None = None
+    is_active: bool | None = None
+    display_name: str | None = Field(None, min_length=1, max_length=64)
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None

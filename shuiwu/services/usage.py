@@ -1,4 +1,8 @@
-"""A household's water use by day, month or year, as the resident's portal charts and exports it."""
+"""A household's water use by day, month or year, as the resident's portal charts and exports it.
+
+Reading it is bills-and-usage access (customer service, admins, the bound resident); every
+export is audited, whoever makes it, because a file leaves the platform.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from shuiwu.errors import InvalidInput
 from shuiwu.models import User
-from shuiwu.services.households import get_household
+from shuiwu.services import audit
+from shuiwu.services.households import Access, get_household
 
 M3 = Decimal("0.001")
 
@@ -81,7 +86,7 @@ def usage_series(
     start: date | None = None,
     end: date | None = None,
 ) -> UsageSeries:
-    household = get_household(session, actor, household_id)
+    household = get_household(session, actor, household_id, Access.USAGE)
     default_start, default_end = default_range(granularity, today)
     start = start or default_start
     end = end or default_end
@@ -104,6 +109,28 @@ def usage_series(
             buckets[key] += used
     points = [UsagePoint(k, v.quantize(M3)) for k, v in buckets.items()]
     return UsageSeries(household.id, household.account_no, granularity, start, end, points)
+
+
+def export_csv(
+    session: Session,
+    actor: User,
+    household_id: int,
+    granularity: Granularity,
+    *,
+    today: date,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[UsageSeries, str]:
+    """The series and its CSV text; the export itself goes on the audit log."""
+    series = usage_series(
+        session, actor, household_id, granularity, today=today, start=start, end=end
+    )
+    audit.record(
+        session, actor, "usage.export", "household", series.household_id,
+        granularity=series.granularity.value, start=series.start.isoformat(),
+        end=series.end.isoformat(),
+    )
+    return series, to_csv(series)
 
 
 def to_csv(series: UsageSeries) -> str:

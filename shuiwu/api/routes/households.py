@@ -24,6 +24,7 @@ from shuiwu.billing import bills as billing
 from shuiwu.models import Household
 from shuiwu.services import households as service
 from shuiwu.services import usage as usage_service
+from shuiwu.services.households import Access
 from shuiwu.services.usage import Granularity
 from shuiwu.timeutil import today_local
 
@@ -35,7 +36,8 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def _household_out(session, household: Household) -> HouseholdOut:
+def household_out(session, household: Household) -> HouseholdOut:
+    """A household as the API shows it (also the answer to a successful binding)."""
     meter = household.active_meter
     reading = service.last_reading(session, household)
     return HouseholdOut(
@@ -58,12 +60,12 @@ def list_households(
     account_no: str | None = Query(None, max_length=20, description="工作人员按户号查询"),
 ) -> list[HouseholdOut]:
     found = service.list_households(session, user, account_no=account_no)
-    return [_household_out(session, h) for h in found]
+    return [household_out(session, h) for h in found]
 
 
 @router.get("/households/{household_id}", response_model=HouseholdOut, summary="户号详情")
 def get_household(household_id: int, user: CurrentUser, session: SessionDep) -> HouseholdOut:
-    return _household_out(session, service.get_household(session, user, household_id))
+    return household_out(session, service.get_household(session, user, household_id, Access.HOUSEHOLD))
 
 
 @router.get("/households/{household_id}/bills", response_model=list[BillOut], summary="账单")
@@ -139,10 +141,12 @@ def usage_csv(
     start: date | None = Query(None),
     end: date | None = Query(None),
 ) -> Response:
-    s = _series(household_id, user, session, granularity, start, end)
+    s, text = usage_service.export_csv(
+        session, user, household_id, granularity, today=today_local(), start=start, end=end
+    )
     filename = f"usage-{s.account_no}-{s.granularity.value}-{s.start}-{s.end}.csv"
     return Response(
-        usage_service.to_csv(s),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
