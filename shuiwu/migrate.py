@@ -30,17 +30,36 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    cfg = alembic_config(url)
-    with engine_for(cfg.get_main_option("sqlalchemy.url")).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    _run(command.upgrade, url, revision)
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
+    _run(command.downgrade, url, revision)
+
+
+def _run(step, url: str | None, revision: str) -> None:
     cfg = alembic_config(url)
-    with engine_for(cfg.get_main_option("sqlalchemy.url")).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    engine = engine_for(cfg.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table by copying it and dropping the old one; with
+            # foreign keys on, that DROP cascades and deletes every child row (meters,
+            # readings, bills…). Off for the migration (outside any transaction, or SQLite
+            # ignores it), then the references are checked before anything is committed.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"迁移后有 {len(broken)} 行外键引用失效，已回滚")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def current_revision(url: str | None = None) -> str | None:

@@ -71,3 +71,43 @@ def test_money_round_trips_as_decimal(db_url, session):
     stored = session.get(Tariff, tariff.id)
     assert isinstance(stored.sewage_fee, Decimal) and stored.sewage_fee == Decimal("0.95")
     assert isinstance(stored.tiers[0].base_price, Decimal)
+
+
+def test_upgrade_and_downgrade_keep_every_row(database_factory, tmp_path, monkeypatch, request):
+    """SQLite rebuilds tables in batch migrations; a cascading DROP must not take children along."""
+    from shuiwu.config import get_settings
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))  # development keys for the encrypting step
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+    url = database_factory.empty()
+    migrate.upgrade(url, "0001")
+    now = "CURRENT_TIMESTAMP"
+    statements = [
+        f"INSERT INTO users (id, username, phone, display_name, role, is_active, created_at) VALUES (1, 'u1', '13800000001', 'U', 'resident', true, {now})",
+        f"INSERT INTO households (id, account_no, holder_name, address, district, community, persons, tariff_class, created_at) VALUES (1, '01', '李雷', '清河市某路1号', '东城区', '', 3, 'residential', {now})",
+        f"INSERT INTO household_members (user_id, household_id, relation, status, bound_at) VALUES (1, 1, 'owner', 'active', {now})",
+        "INSERT INTO meters (id, household_id, serial_no, caliber_mm, digits, decimals, installed_on, initial_value) VALUES (1, 1, 'M1', 15, 5, 3, '2024-01-01', 0)",
+        f"INSERT INTO readings (meter_id, value, read_at, source, status, created_at) VALUES (1, 1.5, {now}, 'remote', 'accepted', {now})",
+        f"INSERT INTO tariffs (id, tariff_class, name, effective_from, water_resource_fee, sewage_fee, created_at) VALUES (1, 'residential', 't', '2024-01-01', 0.4, 0.95, {now})",
+        f"INSERT INTO bills (id, household_id, period_start, period_end, usage_m3, amount, due_date, status, issued_at) VALUES (1, 1, '2024-01-01', '2024-01-31', 1.5, 5.1, '2024-02-29', 'paid', {now})",
+        "INSERT INTO bill_lines (bill_id, kind, tier_no, tariff_id, usage_m3, unit_price, amount) VALUES (1, 'base', 1, 1, 1.5, 2.05, 3.08)",
+        f"INSERT INTO payments (household_id, bill_id, payer_id, amount, method, status, provider_ref, created_at) VALUES (1, 1, 1, 5.1, 'wechat', 'succeeded', 'REF1', {now})",
+    ]
+    with engine_for(url).begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+    def counts() -> dict[str, int]:
+        with engine_for(url).connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in sorted(tables(url))
+                    if t in Base.metadata.tables and t in before_tables}
+
+    before_tables = tables(url)
+    before = counts()
+    assert before["readings"] == before["payments"] == before["household_members"] == 1
+    migrate.upgrade(url)
+    assert counts() == before
+    migrate.downgrade(url, "0001")
+    assert counts() == before
+    engine_for(url).dispose()
