@@ -10,6 +10,7 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from shuiwu.errors import DomainError
 
@@ -199,6 +200,12 @@ def main() -> None:
         app()
     except DomainError as exc:
         typer.echo(f"错误：{exc.message}", err=True)
+        sys.exit(1)
+    except ValidationError as exc:  # the settings: one line per problem, no traceback
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err.get("loc", ())) or "配置"
+            message = str(err.get("msg", "")).removeprefix("Value error, ")
+            typer.echo(f"错误：{message}" if field == "配置" else f"错误：配置项 {field.upper()}：{message}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

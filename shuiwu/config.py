@@ -12,7 +12,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +78,24 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+    @model_validator(mode="after")
+    def _production_needs_its_secrets(self) -> Settings:
+        # Generated development keys are per machine: replicas would not share them, and a
+        # lost data_dir would make every encrypted field unreadable.
+        if self.environment == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SECRET_KEY", self.secret_key),
+                    ("FIELD_KEYS", self.field_keys),
+                    ("BLIND_INDEX_KEY", self.blind_index_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"生产环境必须设置 {'、'.join(missing)}")
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -40,6 +40,10 @@ def test_app_replicas_share_database_redis_and_chroma_servers():
     assert env["CHROMA_URL"] == "http://chroma:8000"
     assert env["RASA_URL"] == "http://rasa:5005"
     assert "SECRET_KEY" in env  # replicas must sign tokens with one key
+    # ...and read each other's encrypted fields: the keys are required, never generated
+    assert env["FIELD_KEYS"] == "${FIELD_KEYS:?set FIELD_KEYS}"
+    assert env["BLIND_INDEX_KEY"] == "${BLIND_INDEX_KEY:?set BLIND_INDEX_KEY}"
+    assert env["ENVIRONMENT"] == "production"  # refuses to start without them
     assert SERVICES["migrate"]["command"] == ["shuiwu", "db", "upgrade"]
     assert SERVICES["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
@@ -89,7 +93,7 @@ def test_proxy_config_routes_to_the_services():
     reason="docker compose 命令不可用",
 )
 def test_docker_compose_config_accepts_the_file():
-    env = {**os.environ, "POSTGRES_PASSWORD": "x", "SECRET_KEY": "y"}
+    env = {**os.environ, "POSTGRES_PASSWORD": "x", "SECRET_KEY": "y", "FIELD_KEYS": "k", "BLIND_INDEX_KEY": "b"}
     result = subprocess.run(
         ["docker", "compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -159,3 +159,24 @@ def test_upgrading_a_database_with_plaintext_rows_encrypts_them_and_downgrade_re
         assert conn.execute(text("SELECT email, phone FROM users")).one() == (EMAIL, PHONE)
         assert conn.execute(text("SELECT address FROM households")).scalar_one() == ADDRESS
     engine_for(url).dispose()
+
+
+def test_production_refuses_to_start_without_its_keys(tmp_path):
+    env = {"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40, "DATA_DIR": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "shuiwu.cli", "db", "current"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip() == "错误：生产环境必须设置 FIELD_KEYS、BLIND_INDEX_KEY"
+    assert not (tmp_path / "field.keys").exists()  # and it did not quietly make its own
+
+
+def test_doctor_says_when_the_keys_do_not_open_the_data(db_url, personal_data, monkeypatch):
+    from shuiwu.doctor import check_keys
+
+    assert check_keys(get_settings()).ok
+    monkeypatch.setenv("FIELD_KEYS", new_key_spec("k7"))
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key_spec("b").split(":", 2)[2])
+    get_settings.cache_clear()
+    check = check_keys(get_settings())
+    assert not check.ok and "未配置的密钥 k1" in check.detail
