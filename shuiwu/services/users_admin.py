@@ -107,18 +107,15 @@ def create(
     )
 
 
-def _revoke_sessions(session: Session, user: User) -> bool:
-    """End the user's logins if the session service offers it; the auth dependency refuses
-    inactive users in any case, so an access token stops working at once either way."""
+def _revoke_sessions(session: Session, user: User) -> int | None:
+    """End the user's logins (None: no session service here). The auth dependency refuses
+    inactive users in any case, so their access tokens stop working at once either way."""
     try:
         sessions = importlib.import_module("shuiwu.services.sessions")
     except ImportError:
-        return False
+        return None
     revoke_all = getattr(sessions, "revoke_all", None)
-    if revoke_all is None:
-        return False
-    revoke_all(session, user, "deactivated")
-    return True
+    return None if revoke_all is None else revoke_all(session, user, reason="deactivated")
 
 
 def update(
@@ -165,7 +162,7 @@ def update(
 
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
-        revoked = False
+        revoked = None
         if not is_active:
             revoked = _revoke_sessions(session, user)
         audit.record(
