@@ -17,7 +17,16 @@ from starlette.middleware.cors import CORSMiddleware
 from shuiwu import __version__
 from shuiwu import logging as app_logging
 from shuiwu.api import errors
-from shuiwu.api.routes import admin, auth, bindings, health, households, notifications, webhook
+from shuiwu.api.routes import (
+    admin,
+    auth,
+    bindings,
+    health,
+    households,
+    notifications,
+    outbox,
+    webhook,
+)
 from shuiwu.config import Settings, get_settings
 
 log = logging.getLogger("shuiwu.access")
@@ -66,7 +75,7 @@ def create_app() -> FastAPI:
             app_logging.request_id.reset(token)
         return response
 
-    for module in (health, auth, households, bindings, notifications, admin, webhook):
+    for module in (health, auth, households, bindings, notifications, admin, outbox, webhook):
         app.include_router(module.router)
     _mount_docs(app)
     _install_security_headers(app)

@@ -81,7 +81,12 @@ def make_user(session):
     return make
 
 
-def login(client, username: str, password: str = DEMO_PASSWORD) -> dict:
-    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+def login(client, username: str, password: str = DEMO_PASSWORD, *, remember: bool = False,
+          device_id: str | None = None) -> dict:
+    """Log in through the API; the Authorization header of the new access token."""
+    body = {"username": username, "password": password, "remember": remember}
+    if device_id:
+        body["device_id"] = device_id
+    response = client.post("/api/v1/auth/login", json=body)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -34,12 +34,16 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_current_user(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
+    """The user of a valid access token whose login session is still live."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("请先登录")
-    return accounts.user_from_token(session, credentials.credentials)
+    user, auth_session = accounts.identify(session, credentials.credentials)
+    request.state.session_id = auth_session.id
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -54,5 +58,23 @@ def get_staff_user(user: CurrentUser) -> User:
 StaffUser = Annotated[User, Depends(get_staff_user)]
 
 
+def get_admin_user(user: CurrentUser) -> User:
+    if user.role != Role.ADMIN:
+        raise Forbidden("只有管理员可以访问")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def current_session_id(request: Request, _user: CurrentUser) -> str:
+    """The login session (JWT `sid`) the current request's access token belongs to."""
+    return request.state.session_id
+
+
+CurrentSessionId = Annotated[str, Depends(current_session_id)]
+
+
 def client_ip(request: Request) -> str | None:
+    # Behind the reverse proxy, uvicorn's --proxy-headers (trusted hosts only) sets this.
     return request.client.host if request.client else None

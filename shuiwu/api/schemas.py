@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=254, description="用户名、手机号或邮箱")
     password: str = Field(min_length=1, max_length=128)
+    remember: bool = Field(False, description="记住我：长期有效的刷新令牌")
+    device_id: str | None = Field(None, max_length=64, description="浏览器自己生成的随机设备号")
 
 
 class UserOut(BaseModel):
@@ -28,6 +30,7 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserOut
+    session_id: str | None = None
 
 
 class MeterOut(BaseModel):
@@ -213,3 +216,116 @@ class NotificationOut(BaseModel):
     body: str
     created_at: datetime
     read_at: datetime | None
+
+
+# -- accounts and sessions (issue 4) ----------------------------------------------------------
+
+Channel = Literal["sms", "email"]
+Code = Field(min_length=1, max_length=12, description="6 位验证码")
+
+
+class MeOut(UserOut):
+    phone_masked: str | None = None
+    email_masked: str | None = None
+    phone_verified: bool = False
+    email_verified: bool = False
+
+
+class RegisterIn(BaseModel):
+    username: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+    password_confirm: str = Field(min_length=1, max_length=128)
+    verify_via: Channel
+    display_name: str | None = Field(None, max_length=64)
+
+
+class RegisterOut(BaseModel):
+    message: str
+    channel: Channel
+    target_masked: str
+
+
+class RegisterVerifyIn(BaseModel):
+    target: str = Field(min_length=1, max_length=254, description="接收验证码的手机号或邮箱")
+    code: str = Code
+    username: str | None = Field(None, max_length=32, description="用户名被占用时换一个")
+
+
+class SmsSendIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=20)
+
+
+class SmsLoginIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=20)
+    code: str = Code
+    remember: bool = False
+    device_id: str | None = Field(None, max_length=64)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str | None = Field(None, max_length=256, description="非浏览器客户端使用")
+
+
+class SessionOut(BaseModel):
+    id: str
+    device: str
+    place: str
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+    remember: bool
+
+
+class ForgotIn(BaseModel):
+    login: str = Field(min_length=1, max_length=254, description="手机号或邮箱")
+
+
+class ResetIn(BaseModel):
+    login: str = Field(min_length=1, max_length=254)
+    code: str = Code
+    password: str = Field(min_length=1, max_length=128)
+    password_confirm: str = Field(min_length=1, max_length=128)
+
+
+class PasswordChangeIn(BaseModel):
+    old_password: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=128)
+    password_confirm: str = Field(min_length=1, max_length=128)
+
+
+class ContactCodeIn(BaseModel):
+    channel: Channel
+    target: str = Field(min_length=1, max_length=254)
+
+
+class ContactChangeIn(BaseModel):
+    channel: Channel
+    target: str = Field(min_length=1, max_length=254)
+    code: str = Code
+
+
+class ContactChangeOut(BaseModel):
+    user: MeOut
+
+
+class NotMeIn(BaseModel):
+    token: str = Field(min_length=1, max_length=2048)
+
+
+class OutboxMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    channel: str
+    recipient: str
+    template: str
+    subject: str
+    body: str
+    user_id: int | None
+    status: str
+    provider_ref: str | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None

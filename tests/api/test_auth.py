@@ -10,7 +10,9 @@ def test_login_by_username_email_or_phone_returns_a_working_token(client, make_u
         me = client.get("/api/v1/me", headers=headers)
         assert me.status_code == 200
         assert me.json() == {
-            "id": user.id, "username": user.username, "display_name": "李娜", "role": "resident"
+            "id": user.id, "username": user.username, "display_name": "李娜", "role": "resident",
+            "phone_masked": "138****8000", "email_masked": "l***@example.cn",
+            "phone_verified": True, "email_verified": True,
         }
 
 
