@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildUrl, configureClient, request } from '@/api/client'
+import { ApiError, buildUrl, configureClient, refreshSession, request } from '@/api/client'
 import { filenameFrom } from '@/utils/download'
 
 function jsonResponse(status, body, headers = {}) {
@@ -91,5 +91,101 @@ describe('API client', () => {
     expect(filenameFrom('attachment; filename="usage-3202-day.csv"', 'x.csv')).toBe('usage-3202-day.csv')
     expect(filenameFrom("attachment; filename*=UTF-8''%E7%94%A8%E6%B0%B4.csv", 'x.csv')).toBe('用水.csv')
     expect(filenameFrom(null, 'x.csv')).toBe('x.csv')
+  })
+})
+
+describe('silent refresh in the API client', () => {
+  let fetchMock
+  let token
+  let refresh
+  let onUnauthorized
+  const unauthorized = () => jsonResponse(401, { error: { code: 'unauthorized', message: '登录已过期，请重新登录' } })
+
+  beforeEach(() => {
+    token = 'old'
+    fetchMock = vi.fn()
+    vi.stubGlobal('fetch', fetchMock)
+    onUnauthorized = vi.fn()
+    refresh = vi.fn(async () => {
+      await new Promise((r) => setTimeout(r, 5))
+      token = 'new'
+      return true
+    })
+    configureClient({ reset: true, getToken: () => token, refresh, onUnauthorized })
+  })
+
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('refreshes once and retries once on a 401', async () => {
+    fetchMock.mockResolvedValueOnce(unauthorized()).mockResolvedValueOnce(jsonResponse(200, { ok: 1 }))
+    await expect(request('/api/v1/me')).resolves.toEqual({ ok: 1 })
+    expect(refresh).toHaveBeenCalledTimes(1)
+    expect(fetchMock.mock.calls[0][1].headers.Authorization).toBe('Bearer old')
+    expect(fetchMock.mock.calls[1][1].headers.Authorization).toBe('Bearer new')
+    expect(onUnauthorized).not.toHaveBeenCalled()
+  })
+
+  it('gives up after the one retry: no loop, the session ends', async () => {
+    fetchMock.mockImplementation(async () => unauthorized())
+    const error = await request('/api/v1/me').catch((e) => e)
+    expect(error.status).toBe(401)
+    expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(refresh).toHaveBeenCalledTimes(1)
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('a failed refresh is final without a retry', async () => {
+    refresh.mockResolvedValue(false)
+    fetchMock.mockImplementation(async () => unauthorized())
+    await expect(request('/api/v1/me')).rejects.toBeInstanceOf(ApiError)
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('a refresh that throws counts as failed', async () => {
+    refresh.mockRejectedValue(new Error('boom'))
+    fetchMock.mockImplementation(async () => unauthorized())
+    await expect(refreshSession()).resolves.toBe(false)
+    await expect(request('/api/v1/me')).rejects.toMatchObject({ status: 401 })
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('concurrent 401s share one refresh', async () => {
+    fetchMock.mockImplementation(async (_url, init) =>
+      init.headers.Authorization === 'Bearer new' ? jsonResponse(200, { ok: true }) : unauthorized(),
+    )
+    const results = await Promise.all([request('/a'), request('/b'), request('/c'), request('/d')])
+    expect(results).toEqual(Array(4).fill({ ok: true }))
+    expect(refresh).toHaveBeenCalledTimes(1)
+    expect(fetchMock).toHaveBeenCalledTimes(8)
+  })
+
+  it('a 401 for a token already replaced is retried without another refresh', async () => {
+    fetchMock.mockImplementationOnce(async () => {
+      token = 'renewed-elsewhere' // another request's refresh finished while this one was out
+      return unauthorized()
+    })
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { ok: 2 }))
+    await expect(request('/x')).resolves.toEqual({ ok: 2 })
+    expect(refresh).not.toHaveBeenCalled()
+    expect(fetchMock.mock.calls[1][1].headers.Authorization).toBe('Bearer renewed-elsewhere')
+  })
+
+  it('calls made without a session never refresh (a wrong password stays a wrong password)', async () => {
+    fetchMock.mockResolvedValue(unauthorized())
+    await expect(request('/api/v1/auth/login', { method: 'POST', body: {}, auth: false })).rejects.toThrow()
+    await expect(request('/api/v1/auth/logout', { method: 'POST', body: {}, renew: false })).rejects.toThrow()
+    expect(refresh).not.toHaveBeenCalled()
+    expect(onUnauthorized).not.toHaveBeenCalled()
+    expect(fetchMock.mock.calls[1][1].headers.Authorization).toBe('Bearer old')
+  })
+
+  it('renews a token about to expire before sending', async () => {
+    configureClient({ isExpiring: () => token === 'old' })
+    fetchMock.mockResolvedValue(jsonResponse(200, {}))
+    await request('/x')
+    expect(refresh).toHaveBeenCalledTimes(1)
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(fetchMock.mock.calls[0][1].headers.Authorization).toBe('Bearer new')
   })
 })

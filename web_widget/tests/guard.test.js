@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import { createPinia, setActivePinia } from 'pinia'
 import { checkAccess, safeRedirect } from '@/router/guard'
@@ -37,6 +37,10 @@ describe('checkAccess', () => {
   it('sends a signed-in user away from the login page to their start page', () => {
     expect(checkAccess(login, resident)).toEqual({ name: 'home' })
     expect(checkAccess(login, staff)).toEqual({ name: 'console' })
+    expect(checkAccess(route('register', '/register', { public: true, guestOnly: true }), resident)).toEqual({ name: 'home' })
+    // The email link and the "not me" alert work whether signed in or not.
+    expect(checkAccess(route('not-me', '/not-me?token=x', { public: true }), resident)).toBe(true)
+    expect(checkAccess(route('not-me', '/not-me?token=x', { public: true }), anonymous)).toBe(true)
   })
 
   it('only follows in-app redirects after login', () => {
@@ -44,12 +48,18 @@ describe('checkAccess', () => {
     expect(safeRedirect('//evil.example/x')).toBeNull()
     expect(safeRedirect('https://evil.example')).toBeNull()
     expect(safeRedirect('/login?redirect=/')).toBeNull()
+    expect(safeRedirect('/register')).toBeNull()
+    expect(safeRedirect('/settings')).toBe('/settings')
     expect(safeRedirect(undefined)).toBeNull()
   })
 })
 
 describe('the router with the real session store', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
   it('guards every portal route and the role-limited console', async () => {
+    // No refresh cookie: the one silent sign-in attempt is refused.
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{}', { status: 401 })))
     setActivePinia(createPinia())
     const router = createAppRouter(createMemoryHistory())
     const auth = useAuthStore()
@@ -65,6 +75,13 @@ describe('the router with the real session store', () => {
     auth.$patch({ user: { id: 2, username: 's', display_name: '客服', role: 'staff' } })
     await router.push('/console')
     expect(router.currentRoute.value.name).toBe('console')
+
+    auth.$patch({ user: { id: 3, username: 'a', display_name: '管理员', role: 'admin' } })
+    await router.push('/console/users')
+    expect(router.currentRoute.value.name).toBe('console-users')
+    auth.$patch({ user: { id: 2, username: 's', display_name: '客服', role: 'staff' } })
+    await router.push('/console/outbox')
+    expect(router.currentRoute.value.name).toBe('home')
 
     await router.push('/faq')
     expect(router.currentRoute.value.meta.comingSoon).toBe(true)

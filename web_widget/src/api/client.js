@@ -1,6 +1,8 @@
 // The one way the front end talks to /api/v1: bearer token, the platform's JSON error shape
 // ({"error": {"code", "message", "fields"}}) turned into ApiError with the server's Chinese
-// message, and an expired or revoked session sent back to the login page.
+// message, and silent refresh: a token about to expire, or a 401, triggers one call to
+// /auth/refresh (shared by every request waiting on it) and one retry; if that fails too the
+// session is over and the login page takes it from there.
 
 const FALLBACK = {
   0: '网络连接失败，请检查网络后重试',
@@ -29,15 +31,42 @@ export class ApiError extends Error {
   }
 }
 
-const hooks = {
+const defaults = {
   getToken: () => null,
+  // () => Promise<boolean>: get a new access token (the refresh cookie goes by itself).
+  refresh: null,
+  // () => boolean: the token is about to expire, refresh before using it.
+  isExpiring: () => false,
   onUnauthorized: () => {},
 }
+const hooks = { ...defaults }
+let refreshing = null
 
-/** Wire the client to the session: where the token comes from, what a 401 does. */
-export function configureClient({ getToken, onUnauthorized } = {}) {
+/** Wire the client to the session: where the token comes from, how to renew it, what a lost session does. */
+export function configureClient({ getToken, refresh, isExpiring, onUnauthorized, reset = false } = {}) {
+  if (reset) Object.assign(hooks, defaults)
   if (getToken) hooks.getToken = getToken
+  if (refresh !== undefined) hooks.refresh = refresh
+  if (isExpiring) hooks.isExpiring = isExpiring
   if (onUnauthorized) hooks.onUnauthorized = onUnauthorized
+  refreshing = null
+}
+
+/**
+ * One refresh at a time: whoever asks while one is under way waits for the same answer.
+ * Resolves true when a new token is in place, false otherwise; never throws.
+ */
+export function refreshSession() {
+  if (!hooks.refresh) return Promise.resolve(false)
+  if (!refreshing) {
+    refreshing = Promise.resolve()
+      .then(() => hooks.refresh())
+      .then(Boolean, () => false)
+      .finally(() => {
+        refreshing = null
+      })
+  }
+  return refreshing
 }
 
 function fallbackMessage(status) {
@@ -70,30 +99,45 @@ export function buildUrl(path, query) {
 /**
  * request('/api/v1/households', { query: { account_no } }) → parsed JSON.
  * `auth: false` for the login call itself: its 401 means "wrong password", not "session over".
+ * `renew: false` sends the token but leaves a 401 alone (logout: nothing to renew).
  * `as: 'response'` hands back the raw Response (downloads).
  */
-export async function request(path, { method = 'GET', query, body, auth = true, as = 'json', signal } = {}) {
-  const headers = { Accept: as === 'json' ? 'application/json' : '*/*' }
-  const token = auth ? hooks.getToken() : null
-  if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+export async function request(
+  path,
+  { method = 'GET', query, body, auth = true, as = 'json', signal, renew = auth } = {},
+) {
+  if (renew && hooks.getToken() && hooks.isExpiring()) await refreshSession()
 
-  let response
-  try {
-    response = await fetch(buildUrl(path, query), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    })
-  } catch (e) {
-    if (e?.name === 'AbortError') throw e
-    throw new ApiError(0, 'network', FALLBACK[0])
+  const send = async () => {
+    const headers = { Accept: as === 'json' ? 'application/json' : '*/*' }
+    const token = auth ? hooks.getToken() : null
+    if (token) headers.Authorization = `Bearer ${token}`
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    try {
+      const response = await fetch(buildUrl(path, query), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin', // the HttpOnly refresh cookie rides along on /auth calls
+        signal,
+      })
+      return { response, token }
+    } catch (e) {
+      if (e?.name === 'AbortError') throw e
+      throw new ApiError(0, 'network', FALLBACK[0])
+    }
+  }
+
+  let { response, token } = await send()
+  if (response.status === 401 && renew) {
+    // Someone else may already have renewed the token while this call was out: just retry.
+    const renewed = hooks.getToken() && hooks.getToken() !== token ? true : await refreshSession()
+    if (renewed) ({ response } = await send()) // once: a second 401 is final
   }
 
   if (!response.ok) {
     const error = await errorFrom(response)
-    if (response.status === 401 && auth) hooks.onUnauthorized(error)
+    if (response.status === 401 && renew) hooks.onUnauthorized(error)
     throw error
   }
   if (as === 'response') return response

@@ -1,5 +1,5 @@
 // The portal's navigation; items marked `soon` are pages later releases add.
-import { Monitor, HomeFilled, QuestionFilled, Setting, Tickets, Tools, TrendCharts } from '@element-plus/icons-vue'
+import { Bell, Monitor, HomeFilled, QuestionFilled, Setting, Tickets, Tools, TrendCharts } from '@element-plus/icons-vue'
 
 const ITEMS = [
   { name: 'home', label: '首页', icon: HomeFilled },
@@ -8,9 +8,10 @@ const ITEMS = [
   { name: 'repairs', label: '报修', icon: Tools, soon: true },
   { name: 'faq', label: '常见问题', icon: QuestionFilled, soon: true },
   { name: 'forecast', label: '用水预测', icon: TrendCharts, soon: true },
-  { name: 'settings', label: '设置', icon: Setting, soon: true },
+  { name: 'settings', label: '设置', icon: Setting },
+  { name: 'notifications', label: '消息通知', icon: Bell, drawerOnly: true },
 ]
 
-export function navItems(isStaff) {
-  return ITEMS.filter((item) => !item.staffOnly || isStaff)
+export function navItems(isStaff, { drawer = false } = {}) {
+  return ITEMS.filter((item) => (!item.staffOnly || isStaff) && (drawer || !item.drawerOnly))
 }

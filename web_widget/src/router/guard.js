@@ -11,7 +11,7 @@ export function homeFor(auth) {
  */
 export function checkAccess(to, auth) {
   if (to.meta?.public) {
-    if (to.name === 'login' && auth.isAuthenticated) return homeFor(auth)
+    if ((to.name === 'login' || to.meta.guestOnly) && auth.isAuthenticated) return homeFor(auth)
     return true
   }
   if (!auth.isAuthenticated) {
@@ -27,6 +27,6 @@ export function checkAccess(to, auth) {
 /** The `redirect` query of the login page, if it is a safe in-app path. */
 export function safeRedirect(value) {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return null
-  if (value.startsWith('/login')) return null
+  if (/^\/(login|register|forgot)(\/|\?|#|$)/.test(value)) return null
   return value
 }

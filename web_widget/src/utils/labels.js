@@ -44,3 +44,8 @@ export function billLineLabel(line) {
 export function readingSource(code) {
   return READING_SOURCE[code] || code || ''
 }
+
+export const STAFF_FUNCTION = {
+  customer_service: '客服',
+  field_repair: '维修',
+}
