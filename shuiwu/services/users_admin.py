@@ -7,15 +7,13 @@ at least one admin left.
 
 from __future__ import annotations
 
-import importlib
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shuiwu.crypto import blind_index
 from shuiwu.errors import Forbidden, InvalidInput, NotFound
 from shuiwu.models import Role, StaffFunction, User
-from shuiwu.services import accounts, audit
+from shuiwu.services import accounts, audit, sessions
 
 ADMINS_ONLY = "只有管理员可以管理用户和角色"
 USER_NOT_FOUND = "未找到该用户"
@@ -107,17 +105,6 @@ def create(
     )
 
 
-def _revoke_sessions(session: Session, user: User) -> int | None:
-    """End the user's logins (None: no session service here). The auth dependency refuses
-    inactive users in any case, so their access tokens stop working at once either way."""
-    try:
-        sessions = importlib.import_module("shuiwu.services.sessions")
-    except ImportError:
-        return None
-    revoke_all = getattr(sessions, "revoke_all", None)
-    return None if revoke_all is None else revoke_all(session, user, reason="deactivated")
-
-
 def update(
     session: Session,
     actor: User,
@@ -162,9 +149,9 @@ def update(
 
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
-        revoked = None
-        if not is_active:
-            revoked = _revoke_sessions(session, user)
+        # Their refresh tokens die with the sessions; access tokens already fail, since the
+        # auth dependency refuses inactive users.
+        revoked = 0 if is_active else sessions.revoke_all(session, user, reason="deactivated")
         audit.record(
             session, actor, "user.activate" if is_active else "user.deactivate", "user", user.id,
             sessions_revoked=revoked,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shuiwu.models import AuditEntry, Role, StaffFunction, User
+from shuiwu.models import AuditEntry, AuthSession, Role, StaffFunction, User
 from tests.conftest import DEMO_PASSWORD, login
 
 USERS = "/api/v1/admin/users"
@@ -98,8 +98,12 @@ def test_a_deactivated_user_is_signed_out_at_once(client, session, make_user):
     assert client.get("/api/v1/me", headers=clerk_headers).status_code == 401
     refused = client.post("/api/v1/auth/login", json={"username": clerk.username, "password": DEMO_PASSWORD})
     assert refused.status_code == 401
-    assert session.scalar(select(AuditEntry.action).where(
-        AuditEntry.action == "user.deactivate", AuditEntry.object_id == str(clerk.id))) is not None
+    entry = session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "user.deactivate", AuditEntry.object_id == str(clerk.id)))
+    assert entry.detail == {"sessions_revoked": 1}
+    # Their login sessions are ended too, so no refresh token brings them back.
+    logins = session.scalars(select(AuthSession).where(AuthSession.user_id == clerk.id)).all()
+    assert [(a.revoked_at is not None, a.revoke_reason) for a in logins] == [(True, "deactivated")]
 
 
 def test_only_admins_manage_users(client, make_user):
