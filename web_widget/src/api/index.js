@@ -19,8 +19,8 @@ export const logout = () => post('/api/v1/auth/logout', {}, { renew: false })
 
 export const register = (body) => post('/api/v1/auth/register', body, { auth: false })
 
-export const verifyRegistration = (target, code) =>
-  post('/api/v1/auth/register/verify', { target, code }, { auth: false })
+export const verifyRegistration = (target, code, username) =>
+  post('/api/v1/auth/register/verify', username ? { target, code, username } : { target, code }, { auth: false })
 
 export const forgotPassword = (login) => post('/api/v1/auth/password/forgot', { login }, { auth: false })
 

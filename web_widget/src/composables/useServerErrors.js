@@ -13,7 +13,7 @@ export function useServerErrors(names) {
 
   /**
    * Show an ApiError. A message naming one of our fields goes next to it; the overall message
-   * is shown too unless every field message already says it. `alias` maps server → form names.
+   * is shown too, unless the field messages already say it all. `alias` maps server → form names.
    */
   function show(error, alias = {}) {
     clear()
@@ -25,7 +25,9 @@ export function useServerErrors(names) {
         placed += 1
       }
     }
-    const onlyFields = placed > 0 && placed === (error?.fields || []).length && error?.status === 422
+    const all = error?.fields || []
+    const repeated = all.some((f) => f.message === error?.message)
+    const onlyFields = placed > 0 && placed === all.length && (error?.status === 422 || repeated)
     message.value = onlyFields ? '' : error?.message || '操作失败，请稍后再试'
   }
 

@@ -52,6 +52,8 @@ export const useNotificationsStore = defineStore('notifications', {
 
 export const NOTIFICATION_KIND = {
   new_login: { text: '登录提醒', type: 'warning' },
+  login_new_place: { text: '登录提醒', type: 'warning' },
+  refresh_reuse: { text: '账号安全', type: 'danger' },
   security: { text: '账号安全', type: 'danger' },
   password_changed: { text: '账号安全', type: 'danger' },
   binding: { text: '户号绑定', type: 'primary' },
@@ -64,6 +66,6 @@ export function notificationKind(kind) {
   const prefix = String(kind || '').split(/[._]/)[0]
   if (prefix === 'binding') return NOTIFICATION_KIND.binding
   if (prefix === 'bill') return NOTIFICATION_KIND.bill
-  if (['login', 'security', 'password', 'session', 'contact'].includes(prefix)) return NOTIFICATION_KIND.security
+  if (['login', 'security', 'password', 'session', 'contact', 'refresh', 'not'].includes(prefix)) return NOTIFICATION_KIND.security
   return NOTIFICATION_KIND.system
 }
