@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 import jwt
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shuiwu import ratelimit as rl
@@ -19,7 +19,7 @@ from shuiwu import security
 from shuiwu.config import get_settings
 from shuiwu.crypto import blind_index
 from shuiwu.errors import Conflict, Forbidden, InvalidInput, Unauthorized
-from shuiwu.models import AuthSession, CodePurpose, Role, StaffFunction, User
+from shuiwu.models import AuditEntry, AuthSession, CodePurpose, Role, StaffFunction, User
 from shuiwu.models._types import utcnow
 from shuiwu.services import audit, codes, messaging, passwords, sessions
 from shuiwu.services import message_templates as texts
@@ -35,7 +35,9 @@ CONTACT_CODE_SENT = "验证码已发送至 {masked}，{minutes} 分钟内有效"
 CONTACT_UNAVAILABLE = "该手机号或邮箱无法绑定，请换一个"
 TOKEN_INVALID = "登录凭证无效，请重新登录"
 
-LOGIN_PER_IP = rl.Limit(100, 600)  # generous: carrier NAT puts many residents behind one IP
+# Failed logins from one address, counted on the audit trail (shared by every replica, and
+# successful logins don't count: carrier NAT puts many residents behind one IP).
+LOGIN_FAILURES_PER_IP = rl.Limit(20, 600)
 # Failures of login names that match no account, so they lock like real ones do.
 UNKNOWN_NAME_WINDOW_S = 30 * 86400
 
@@ -134,6 +136,20 @@ def _locked(minutes: int) -> rl.TooManyRequests:
     return rl.TooManyRequests(LOCKED.format(minutes=minutes), minutes * 60)
 
 
+def _limit_failures_from(session: Session, ip: str | None) -> None:
+    if not ip:
+        return
+    limit = LOGIN_FAILURES_PER_IP
+    since = utcnow() - timedelta(seconds=limit.window_s)
+    failures = session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "auth.login_failed", AuditEntry.ip == ip, AuditEntry.at > since
+        )
+    )
+    if failures >= limit.count:
+        raise rl.TooManyRequests(f"登录尝试过于频繁（请 {limit.window_s // 60} 分钟后再试）", limit.window_s)
+
+
 def authenticate(session: Session, login: str, password: str, *, ip: str | None = None) -> User:
     """Username, email or phone plus password.
 
@@ -142,7 +158,7 @@ def authenticate(session: Session, login: str, password: str, *, ip: str | None 
     right password is refused (an SMS code still works). Failures are committed and audited
     although the request fails.
     """
-    rl.hit(f"login:ip:{ip}", LOGIN_PER_IP, "登录尝试过于频繁")
+    _limit_failures_from(session, ip)
     user = find_by_login(session, login)
     ok = security.verify_password(user.password_hash if user else None, password)
     now = utcnow()
