@@ -251,3 +251,69 @@ def test_a_resident_binds_a_household_with_the_last_bill(live_server, open_page,
     expect(page.get_by_test_id("account-no")).to_have_text("3202009077")
     expect(page.get_by_text("清河市清源区河滨路16号 1栋301室")).to_be_visible()
     expect(page.get_by_role("button", name="绑定新户号")).to_be_visible()
+
+
+def test_sms_login_dispute_review_and_the_notification_bell(live_server, open_page, session, make_user):
+    from shuiwu.models import Household
+
+    make_user("resident", username="he_ping", display_name="何平", phone="13912345603")
+    make_user("admin", username="guanli", display_name="管理员 赵")
+    session.add(Household(account_no="3202009088", holder_name="何建国", address="清河市清源区滨江路9号 5栋101室",
+                          district="清源区", persons=4))
+    session.commit()
+
+    # 短信验证码登录.
+    page = open_page()
+    page.goto(live_server + "/login")
+    page.get_by_role("tab", name="短信验证码登录").click()
+    page.locator("input[name=phone]").fill("13912345603")
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator(".code-button:visible")).to_contain_text("秒后重新获取")
+    code, _ = outbox_code("13912345603")
+    page.locator("input[name=code]").fill(code)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(live_server + "/")
+    expect(page.locator(".page-title")).to_contain_text("何平")
+
+    # The name on the account is the previous owner's: ask for a human review instead.
+    page.get_by_role("button", name="立即绑定户号").click()
+    page.locator("input[name=account_no]").fill("3202009088")
+    page.locator("input[name=holder_name]").fill("何平")
+    page.locator("input[name=last_bill_amount]").fill("35.00")
+    page.get_by_role("button", name="确认绑定").click()
+    expect(page.locator(".bind-error")).to_contain_text("信息核对不一致")
+    page.locator(".bind-error").get_by_role("button", name="申请人工审核").click()
+    page.locator("textarea[name=note]").fill("房屋已过户，账单上仍是原户主何建国")
+    page.get_by_role("button", name="提交人工审核").click()
+    expect(page.get_by_text("已提交人工审核").first).to_be_visible()
+
+    # An admin approves it in 工作台 › 绑定审核 and can read the dev outbox.
+    admin = open_page()
+    admin.goto(live_server + "/login")
+    password_login(admin, "guanli")
+    expect(admin).to_have_url(live_server + "/console")
+    admin.get_by_role("link", name="绑定审核").click()
+    request = admin.get_by_test_id("binding-request").filter(has_text="3202009088")
+    expect(request).to_contain_text("房屋已过户")
+    expect(request).to_contain_text("何*")  # the record's holder stays masked
+    request.get_by_role("button", name="通过").click()
+    confirm = admin.get_by_role("dialog", name="通过绑定申请")
+    expect(confirm).to_contain_text("he_ping")
+    confirm.get_by_role("button", name="通过").click()
+    expect(admin.get_by_text("已通过，用户将收到通知")).to_be_visible()
+    expect(admin.get_by_text("暂无待审核的绑定申请")).to_be_visible()
+    admin.get_by_role("link", name="发件箱（开发）").click()
+    expect(admin.get_by_test_id("outbox-message").filter(has_text="13912345603").first).to_contain_text("验证码")
+
+    # The resident's bell counts it; reading it clears the count; 首页 shows the 户号.
+    page.goto(live_server + "/")
+    bell = page.get_by_test_id("bell")
+    expect(bell).to_have_attribute("aria-label", "消息通知，1 条未读")
+    expect(page.get_by_test_id("account-no")).to_have_text("3202009088")
+    bell.click()
+    panel = page.get_by_role("dialog", name="消息通知")
+    expect(panel).to_contain_text("户号绑定已通过")
+    panel.get_by_role("button", name="查看全部消息").click()
+    expect(page).to_have_url(live_server + "/notifications")
+    page.locator("main .note", has_text="户号绑定已通过").click()
+    expect(bell).to_have_attribute("aria-label", "消息通知")
