@@ -317,3 +317,59 @@ def test_sms_login_dispute_review_and_the_notification_bell(live_server, open_pa
     expect(page).to_have_url(live_server + "/notifications")
     page.locator("main .note", has_text="户号绑定已通过").click()
     expect(bell).to_have_attribute("aria-label", "消息通知")
+
+
+def test_the_email_verification_link_and_the_not_me_link(live_server, open_page):
+    from shuiwu import security
+    from shuiwu.db import new_session
+    from shuiwu.models import User
+
+    # Registration by email: the link in the message opens /verify, which signs the resident in.
+    page = open_page(width=360, height=740)
+    page.goto(live_server + "/register")
+    page.locator("input[name=username]").fill("qian_yu")
+    page.locator(".el-radio-button", has_text="邮箱").click()
+    page.locator("input[name=email]").fill("qian.yu@example.cn")
+    page.locator("input[name=password]").fill("Shuiwu2026ok")
+    page.locator("input[name=password_confirm]").fill("Shuiwu2026ok")
+    page.get_by_role("button", name="下一步：邮箱验证").click()
+    expect(page.get_by_test_id("code-sent-to")).to_contain_text("q***@example.cn")
+    expect(page.get_by_test_id("code-sent-to")).to_contain_text("点击邮件中的链接")
+    code, message_id = outbox_code("qian.yu@example.cn")
+    from shuiwu.models import OutboxMessage
+
+    s = new_session()
+    try:
+        body = s.get(OutboxMessage, message_id).body
+    finally:
+        s.close()
+    query = re.search(r"/verify\?(\S+)", body).group(1)
+    assert f"code={code}" in query
+
+    page.goto(f"{live_server}/verify?{query}")
+    expect(page.get_by_text("验证成功")).to_be_visible()
+    page.get_by_role("button", name="进入首页").click()
+    expect(page).to_have_url(live_server + "/")
+    expect(page.locator(".page-title")).to_contain_text("qian_yu")
+
+    # Opening the same link again: the code is spent, said in Chinese.
+    again = open_page()
+    again.goto(f"{live_server}/verify?{query}")
+    expect(again.get_by_text("验证未成功")).to_be_visible()
+
+    # The "not me" link of a new-place alert ends every session, this phone's included.
+    sid = page.evaluate("JSON.parse(sessionStorage.getItem('shuiwu.session')).sessionId")
+    s = new_session()
+    try:
+        user_id = s.query(User.id).filter(User.username == "qian_yu").scalar()
+    finally:
+        s.close()
+    again.goto(f"{live_server}/not-me?token={security.create_not_me_token(user_id, sid)}")
+    again.get_by_role("button", name="确认不是我本人，退出所有设备").click()
+    expect(again.get_by_text("已退出所有设备")).to_be_visible()
+    again.get_by_role("button", name="立即重置密码").click()
+    expect(again).to_have_url(live_server + "/forgot")
+
+    page.get_by_role("button", name="打开导航").click()
+    page.locator(".drawer-nav").get_by_role("link", name="设置").click()
+    expect(page).to_have_url(re.compile(r"/login\?redirect=/settings$"))

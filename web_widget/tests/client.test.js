@@ -68,6 +68,16 @@ describe('API client', () => {
     expect(onUnauthorized).toHaveBeenCalledTimes(1)
   })
 
+  it('keeps a 429’s message (with the wait) and its Retry-After', async () => {
+    fetchMock.mockResolvedValue(
+      jsonResponse(429, { error: { code: 'rate_limited', message: '发送过于频繁，请 42 秒后再试', fields: [] } }, { 'Retry-After': '42' }),
+    )
+    const error = await request('/api/v1/auth/login/sms/send', { method: 'POST', body: {}, auth: false }).catch((e) => e)
+    expect(error.status).toBe(429)
+    expect(error.message).toBe('发送过于频繁，请 42 秒后再试')
+    expect(error.retryAfter).toBe(42)
+  })
+
   it('falls back to a Chinese message when the body is not our JSON', async () => {
     fetchMock.mockResolvedValue(new Response('<html>Bad Gateway</html>', { status: 502 }))
     const error = await request('/api/v1/households').catch((e) => e)

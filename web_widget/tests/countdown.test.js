@@ -3,6 +3,7 @@ import { mount } from '@vue/test-utils'
 import { createCountdown } from '@/composables/useCountdown'
 import CodeButton from '@/components/CodeButton.vue'
 import { ElButton } from 'element-plus'
+import { afterSendError } from '@/utils/validators'
 
 describe('the 60-second resend countdown', () => {
   beforeEach(() => vi.useFakeTimers())
@@ -59,6 +60,16 @@ describe('the 60-second resend countdown', () => {
     vi.advanceTimersByTime(60_000)
     await wrapper.vm.$nextTick()
     expect(button().text()).toBe('获取验证码')
+    wrapper.unmount()
+  })
+
+  it('a 429 waits as long as the server says', async () => {
+    const send = vi.fn().mockResolvedValue(afterSendError({ status: 429, retryAfter: 42 }))
+    const wrapper = mount(CodeButton, { props: { send }, global: { components: { ElButton } } })
+    await wrapper.find('button').trigger('click')
+    await vi.waitFor(() => expect(wrapper.find('button').text()).toBe('42 秒后重新获取'))
+    expect(afterSendError({ status: 422 })).toBe(false)
+    expect(afterSendError({ status: 429, retryAfter: null })).toBe(false)
     wrapper.unmount()
   })
 })

@@ -17,12 +17,13 @@ const FALLBACK = {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields = []) {
+  constructor(status, code, message, fields = [], retryAfter = null) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.fields = fields
+    this.retryAfter = retryAfter // seconds, from a 429's Retry-After
   }
 
   /** The message for one field ("password" → "此项为必填项"), if the server named it. */
@@ -84,7 +85,9 @@ export async function errorFrom(response) {
   const err = body && typeof body === 'object' ? body.error : null
   const message = typeof err?.message === 'string' && err.message ? err.message : fallbackMessage(response.status)
   const fields = Array.isArray(err?.fields) ? err.fields : []
-  return new ApiError(response.status, err?.code || 'http_' + response.status, message, fields)
+  const wait = Number(response.headers?.get?.('Retry-After'))
+  const retryAfter = Number.isFinite(wait) && wait > 0 ? Math.ceil(wait) : null
+  return new ApiError(response.status, err?.code || 'http_' + response.status, message, fields, retryAfter)
 }
 
 export function buildUrl(path, query) {

@@ -89,3 +89,6 @@ export function maskTarget(target) {
   if (at > 0) return `${t[0]}***${t.slice(at)}`
   return t
 }
+
+/** What a code button's `send` returns after an error: wait out a 429, otherwise allow a retry. */
+export const afterSendError = (error) => (error?.status === 429 && error.retryAfter ? { wait: error.retryAfter } : false)
