@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = Field(30, description="'remember me': refresh token lifetime")
     session_hours: int = Field(12, description="without 'remember me': refresh token lifetime")
+    refresh_reuse_grace_seconds: int = Field(
+        20, description="the last rotated refresh token may come back this soon (two tabs)"
+    )
 
     # Encryption at rest: "kid:aes|sm4:base64key,…" (first = active) and the HMAC key of the
     # blind indexes. Empty in development = generated once into data_dir/field.keys.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shuiwu import security
@@ -135,12 +135,25 @@ def refresh(session: Session, token: str, *, ip: str | None) -> Issued:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if spent != 1:
+    if spent != 1 and not _concurrent_refresh(session, row, now):
         _reused(session, user, auth, ip)
     auth.expires_at = now + lifetime(auth.remember)  # sliding: an active device stays signed in
     auth.last_seen_at = now
     new = _new_refresh(session, auth)
     return _issue(user, auth, new)
+
+
+def _concurrent_refresh(session: Session, row: RefreshToken, now) -> bool:
+    """Two tabs of one browser refreshing at the same moment send the same token: the one
+    rotated last, seconds ago. That is not theft; anything older or later still is."""
+    session.refresh(row)
+    if row.used_at is None:
+        return False
+    latest = session.scalar(
+        select(func.max(RefreshToken.used_at)).where(RefreshToken.session_id == row.session_id)
+    )
+    grace = timedelta(seconds=get_settings().refresh_reuse_grace_seconds)
+    return row.used_at == latest and now - row.used_at <= grace
 
 
 def _reused(session: Session, user: User, auth: AuthSession, ip: str | None) -> None:

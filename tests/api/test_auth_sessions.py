@@ -21,6 +21,36 @@ def sign_in(client, user, **extra):
     return r.json(), {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def spent_a_minute_ago(session, token: str) -> None:
+    from datetime import timedelta
+
+    from shuiwu import security
+    from shuiwu.models import RefreshToken
+
+    row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == security.token_hash(token)))
+    row.used_at -= timedelta(seconds=60)
+    session.commit()
+
+
+def test_two_tabs_refreshing_together_keep_the_session(db_url, session, make_user):
+    user = make_user("resident", username=unique("tabs"))
+    tab_a = client_at(new_ip())
+    first, _ = sign_in(tab_a, user, remember=True)
+    shared = tab_a.cookies["shuiwu_refresh"]
+    # Both tabs send the cookie they share at the same moment: the second sees it just spent.
+    assert tab_a.post(REFRESH, json={"refresh_token": shared}).status_code == 200
+    tab_b = tab_a.post(REFRESH, json={"refresh_token": shared})
+    assert tab_b.status_code == 200, tab_b.text
+    assert tab_b.json()["session_id"] == first["session_id"]
+    session.expire_all()
+    assert session.get(AuthSession, first["session_id"]).revoked_at is None
+    # The grace is for the token rotated last, and only for seconds: later it is a replay.
+    spent_a_minute_ago(session, shared)
+    assert tab_a.post(REFRESH, json={"refresh_token": shared}).status_code == 401
+    session.expire_all()
+    assert session.get(AuthSession, first["session_id"]).revoke_reason == "refresh_reuse"
+
+
 def test_refresh_rotates_the_cookie_and_keeps_the_session(db_url, make_user):
     user = make_user("resident", username=unique("rot"))
     client = client_at(new_ip())
@@ -50,6 +80,7 @@ def test_a_stolen_refresh_token_used_twice_kills_the_whole_family(db_url, sessio
     got = thief.post(REFRESH, json={"refresh_token": stolen})
     assert got.status_code == 200
     thief_headers = {"Authorization": f"Bearer {got.json()['access_token']}"}
+    spent_a_minute_ago(session, stolen)  # the owner's browser refreshes some time later
     reuse = owner.post(REFRESH)
     assert reuse.status_code == 401
     assert reuse.json()["error"]["message"] == "登录状态已失效，请重新登录"
