@@ -23,6 +23,7 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     role: str
+    staff_function: str | None = None  # customer_service | field_repair, for staff
 
 
 class TokenOut(BaseModel):

@@ -12,7 +12,7 @@ def test_login_by_username_email_or_phone_returns_a_working_token(client, make_u
         assert me.json() == {
             "id": user.id, "username": user.username, "display_name": "李娜", "role": "resident",
             "phone_masked": "138****8000", "email_masked": "l***@example.cn",
-            "phone_verified": True, "email_verified": True,
+            "phone_verified": True, "email_verified": True, "staff_function": None,
         }
 
 
@@ -49,3 +49,11 @@ def test_login_is_audited(client, make_user, session):
     login(client, user.username)
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == user.id)).all()
     assert "auth.login" in actions
+
+
+def test_staff_see_their_function_so_the_console_shows_only_their_tools(client, make_user):
+    from shuiwu.models import StaffFunction
+
+    fitter = make_user("staff", staff_function=StaffFunction.FIELD_REPAIR)
+    me = client.get("/api/v1/me", headers=login(client, fitter.username)).json()
+    assert (me["role"], me["staff_function"]) == ("staff", "field_repair")

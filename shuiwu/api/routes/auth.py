@@ -250,6 +250,7 @@ def not_me(body: NotMeIn, session: SessionDep, request: Request) -> MessageOut:
 def me_out(user: User) -> MeOut:
     return MeOut(
         id=user.id, username=user.username, display_name=user.display_name, role=user.role.value,
+        staff_function=user.staff_function.value if user.staff_function else None,
         phone_masked=texts.mask_phone(user.phone), email_masked=texts.mask_email(user.email),
         phone_verified=user.phone_verified_at is not None,
         email_verified=user.email_verified_at is not None,
