@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in data_dir")
     redis_url: str = Field("", description="redis://…; empty = in-process stores")
+    redis_namespace: str = Field("shuiwu", description="key prefix in Redis (rate limits)")
     chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded")
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa server")
     rasa_token: str = Field("", description="token for Rasa's HTTP API; empty = no token")

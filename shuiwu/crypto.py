@@ -231,3 +231,18 @@ def reencrypt(connection, *, batch: int = 2000) -> dict[str, int]:
             )
         counts[f"{table}.{column}"] = len(stale)
     return counts
+
+
+class EncryptedJSON(Encrypted):
+    """A JSON document stored encrypted (e.g. what a resident claimed in a binding dispute)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return super().process_bind_param(json.dumps(value, ensure_ascii=False), dialect)
+
+    def process_result_value(self, value, dialect):
+        text = super().process_result_value(value, dialect)
+        return None if text is None else json.loads(text)

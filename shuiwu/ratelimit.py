@@ -59,7 +59,7 @@ class _RedisStore:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def incr(self, key: str, window_s: int) -> tuple[int, int]:
-        full = f"shuiwu:rl:{key}"
+        full = key
         pipe = self._redis.pipeline()
         pipe.incr(full)
         pipe.expire(full, window_s, nx=True)
@@ -68,7 +68,7 @@ class _RedisStore:
         return int(count), max(1, int(ttl))
 
     def clear(self, key: str) -> None:
-        self._redis.delete(f"shuiwu:rl:{key}")
+        self._redis.delete(key)
 
 
 @lru_cache(maxsize=4)
@@ -80,9 +80,15 @@ def store():
     return _store(get_settings().redis_url)
 
 
+def _full(key: str) -> str:
+    # One namespace per installation (and per test), so two deployments sharing a Redis, or
+    # two test databases whose user ids repeat, never count against each other.
+    return f"{get_settings().redis_namespace}:rl:{key}"
+
+
 def hit(key: str, limit: Limit, message: str = "操作过于频繁，请稍后再试") -> None:
     """Count one attempt; raise TooManyRequests (Chinese message, retry-after) past the limit."""
-    count, retry_after = store().incr(key, limit.window_s)
+    count, retry_after = store().incr(_full(key), limit.window_s)
     if count > limit.count:
         minutes = (retry_after + 59) // 60
         wait = f"{retry_after} 秒" if retry_after < 120 else f"{minutes} 分钟"
@@ -90,4 +96,4 @@ def hit(key: str, limit: Limit, message: str = "操作过于频繁，请稍后�
 
 
 def reset(key: str) -> None:
-    store().clear(key)
+    store().clear(_full(key))

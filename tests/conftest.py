@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 
@@ -28,6 +29,8 @@ def db_url(database_factory, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # nothing listens: tests opt in to Rasa
     monkeypatch.setenv("LOG_JSON", "false")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    # Rate-limit counters of their own: ids repeat in every fresh database, Redis outlives runs.
+    monkeypatch.setenv("REDIS_NAMESPACE", f"test-{uuid.uuid4().hex[:12]}")
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()

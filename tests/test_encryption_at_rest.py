@@ -16,13 +16,21 @@ from shuiwu import migrate
 from shuiwu.config import get_settings
 from shuiwu.crypto import KeyConfigError, encrypted_columns, new_key_spec, reencrypt
 from shuiwu.db import engine_for
-from shuiwu.models import Household, Payment, PaymentMethod, User
+from shuiwu.models import (
+    BindingStatus,
+    Household,
+    HouseholdMember,
+    Payment,
+    PaymentMethod,
+    User,
+)
 from shuiwu.services import accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE, EMAIL = "13912345678", "zhao.min@example.cn"
 ADDRESS, HOLDER = "清河市南山区翠湖路77号2单元1101室", "赵敏"
 REF = "4200001234202611250000123456"
+CLAIMED_NAME, CLAIMED_PHONE = "周芷若", "13600009999"
 
 
 @pytest.fixture
@@ -34,6 +42,10 @@ def personal_data(session, make_user):
     session.flush()
     session.add(Payment(household_id=home.id, amount=Decimal("52.30"), method=PaymentMethod.WECHAT,
                         provider_ref=REF))
+    # A disputed binding keeps what the claimant said: a name and a phone, personal data too.
+    claimant = make_user("resident")
+    session.add(HouseholdMember(user_id=claimant.id, household_id=home.id, status=BindingStatus.PENDING,
+                                evidence={"holder_name": CLAIMED_NAME, "contact_phone": CLAIMED_PHONE}))
     session.commit()
     return user, home
 
@@ -55,7 +67,7 @@ def raw_dump(url: str) -> bytes:
 
 def test_no_plaintext_phone_email_address_name_or_payment_ref_in_the_database(db_url, personal_data):
     dump = raw_dump(db_url)
-    for secret in (PHONE, EMAIL, ADDRESS, HOLDER, REF, "zhao.min", "翠湖路77号"):
+    for secret in (PHONE, EMAIL, ADDRESS, HOLDER, REF, "zhao.min", "翠湖路77号", CLAIMED_NAME, CLAIMED_PHONE):
         assert secret.encode() not in dump, secret
     assert b"0303000777" in dump  # the grep itself works: the 户号 is stored in clear
 
@@ -116,6 +128,7 @@ def test_every_personal_column_is_encrypted():
         "users.email", "users.phone", "households.holder_name", "households.address",
         "households.phone", "payments.provider_ref", "auth_sessions.ip",
         "outbox_messages.recipient", "outbox_messages.body", "verification_codes.payload",
+        "household_members.evidence",
     } <= columns
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     ForeignKey,
     SmallInteger,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shuiwu.crypto import Encrypted, blind_index
+from shuiwu.crypto import Encrypted, EncryptedJSON, blind_index
 from shuiwu.db import Base
 from shuiwu.models._types import UTCDateTime, str_enum, utcnow
 
@@ -107,7 +106,9 @@ class HouseholdMember(Base):
     )
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A disputed binding: what the resident said, and the staff member who decided.
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("household_members.evidence"), default=dict
+    )
     note: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -104,7 +104,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_refresh_tokens_session_id'), ['session_id'], unique=False)
 
     with op.batch_alter_table('household_members', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('evidence', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch_op.add_column(sa.Column('evidence', sa.Text(), nullable=True))  # encrypted JSON
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('reviewed_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True))
