@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.servers import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web_widget" / "dist"
@@ -97,12 +94,6 @@ def open_page(chromium):
     assert not errors, f"页面脚本出错：{errors}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(db_url):
     """The app on a free port, on this test's fresh database, serving the built web assets."""
@@ -112,31 +103,5 @@ def live_server(db_url):
             "或 cd web_widget && npm ci && npm run build。",
             pytrace=False,
         )
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "shuiwu.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("应用进程启动失败：" + proc.stderr.read().decode()[-2000:])
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("应用 60 秒内未就绪")
-    try:
+    with running_app() as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()

@@ -8,56 +8,21 @@ other, and a change made through one must be visible through the other.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from tests.conftest import DEMO_PASSWORD
+from tests.servers import running_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def two_workers(db_url, make_user):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
-    env.pop("SECRET_KEY", None)  # both workers must agree on the key generated in DATA_DIR
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "shuiwu.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("应用进程启动失败：" + proc.stderr.read().decode()[-2000:])
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("应用 60 秒内未就绪")
-    try:
+    # Both workers must agree on the key generated in DATA_DIR, not bring their own.
+    with running_app(workers=2, env={"SECRET_KEY": ""}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _fresh(base: str, method: str, path: str, **kw) -> httpx.Response:
