@@ -7,15 +7,11 @@ other, and a change made through one must be visible through the other.
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.servers import running_app
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
