@@ -194,5 +194,7 @@ def _banner(settings: Settings, accounts: list[dict]) -> None:
         lines.append("  演示账号（仅限本机开发使用）：")
         for a in accounts:
             lines.append(f"    {a['role_label']:<6} 用户名 {a['username']:<16} 密码 {a['password']}")
+    if not (settings.twilio_account_sid or settings.smtp_host):
+        lines.append("  未配置短信/邮件通道：验证码等消息存入发件箱，管理员登录后在 工作台 → 发件箱 查看。")
     lines.append("  智能客服（Rasa）正在加载模型，约半分钟后可以对话。按 Ctrl-C 停止。")
     print("\n".join(lines), flush=True)
