@@ -13,6 +13,16 @@ from tests.databases import DatabaseFactory
 DEMO_PASSWORD = "Qinghe2026water"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_data_dir(tmp_path_factory):
+    """No test may write into the checkout's var/ (a developer's real demo data and keys)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def database_factory(tmp_path_factory):
     factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
