@@ -28,6 +28,9 @@ keys_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
+from shuiwu.cli_forecast import forecast_app  # noqa: E402  (light: pandas/Prophet load inside)
+
+app.add_typer(forecast_app, name="forecast")
 
 
 def fail(message: str, code: int = 1) -> None:

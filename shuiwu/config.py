@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     web_dist: Path = Field(ROOT / "web_widget" / "dist", description="built web assets")
+    forecast_region: str = Field(
+        "cn", description="holiday calendar of the forecasts: cn (调休 included) or it-bwdf"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,377 @@
+"""The forecasting models behind one function, `fit_predict`, and `auto` that picks one per
+series by a short rolling-origin backtest.
+
+Every model returns a point forecast with 80 % and 95 % intervals. Outliers are removed and gaps
+left as gaps before fitting; both are counted in `Forecast.notes`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendars import check_region, day_calendar, prophet_holidays
+from forecasting.cleaning import flag_outliers, position_in_week, season_length, weekly_profile
+from forecasting.series import FREQS, check_freq
+
+WEATHER_REGRESSORS = ("temperature_c", "rain_mm", "humidity_pct")
+QUANTILES = (0.025, 0.10, 0.90, 0.975)
+# Training windows: enough for a yearly pattern, short enough for a district-week in < 2 s.
+TRAIN_DAYS = {"prophet": 365, "gbm": 365}
+SNAIVE_ERROR_WEEKS = 12  # past weeks of the naive's own errors that set its intervals
+RESIDUAL_WEEKS = 8  # past weeks of Prophet's residuals that can widen its intervals
+
+
+@dataclass
+class Forecast:
+    yhat: pd.Series
+    lower80: pd.Series
+    upper80: pd.Series
+    lower95: pd.Series
+    upper95: pd.Series
+    model_name: str
+    notes: dict = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "yhat": self.yhat,
+                "lower80": self.lower80,
+                "upper80": self.upper80,
+                "lower95": self.lower95,
+                "upper95": self.upper95,
+            }
+        )
+
+
+def future_index(y: pd.Series, horizon: int, freq: str) -> pd.DatetimeIndex:
+    step = pd.tseries.frequencies.to_offset(FREQS[freq])
+    return pd.date_range(y.index[-1] + step, periods=horizon, freq=FREQS[freq])
+
+
+def _forecast_from_quantiles(index, yhat, q: np.ndarray, name: str, notes: dict) -> Forecast:
+    """q: columns for QUANTILES; intervals are made to contain the point forecast."""
+    yhat = np.asarray(yhat, dtype=float)
+    lo95, lo80, hi80, hi95 = (np.asarray(q[:, i], dtype=float) for i in range(4))
+    lo80 = np.minimum(lo80, yhat)
+    hi80 = np.maximum(hi80, yhat)
+    lo95 = np.minimum(lo95, lo80)
+    hi95 = np.maximum(hi95, hi80)
+    s = lambda a: pd.Series(a, index=index)  # noqa: E731
+    return Forecast(s(yhat), s(lo80), s(hi80), s(lo95), s(hi95), name, notes)
+
+
+# ---------------------------------------------------------------- seasonal naive
+
+
+def _naive_values(y: pd.Series, target: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """Value one season back from each target stamp that is already known; if it is missing,
+    two seasons back; if that is missing too, the weekly profile (median of that slot)."""
+    period = season_length(freq)
+    values = y.to_numpy(dtype=float)
+    n = len(values)
+    pos = ((target - y.index[0]) // pd.Timedelta(1, unit=FREQS[freq])).to_numpy()
+    k = np.where(pos >= n, np.ceil((pos - n + 1) / period), 1).astype(int)
+    out = np.full(len(target), np.nan)
+    for lag in (k, k + 1):
+        src = pos - lag * period
+        ok = np.isnan(out) & (src >= 0) & (src < n)
+        out[ok] = values[src[ok]]
+    missing = np.isnan(out)
+    if missing.any():
+        known = y.dropna()
+        profile = weekly_profile(known, freq) if len(known) else pd.Series(dtype=float)
+        slots = position_in_week(target[missing], freq)
+        fill = np.array(profile.reindex(slots), dtype=float)
+        fill[np.isnan(fill)] = known.mean() if len(known) else 0.0
+        out[missing] = fill
+    return out
+
+
+def seasonal_naive(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") -> Forecast:
+    period = season_length(freq)
+    index = future_index(y, horizon, freq)
+    yhat = _naive_values(y, index, freq)
+    # Intervals from the naive's own past errors: same-slot-last-week error, over recent weeks.
+    recent = y.iloc[-SNAIVE_ERROR_WEEKS * period :]
+    lagged = y.shift(period).reindex(recent.index)
+    errors = (recent - lagged).dropna().to_numpy()
+    if len(errors) < 10:
+        errors = (y - y.shift(period)).dropna().to_numpy()
+    if len(errors) < 10:
+        errors = np.array([0.0])
+    q = np.quantile(errors, QUANTILES)
+    # Beyond one season the forecast repeats older values: widen by sqrt(weeks ahead).
+    weeks_ahead = np.ceil(np.arange(1, horizon + 1) / period)
+    qs = yhat[:, None] + q[None, :] * np.sqrt(weeks_ahead)[:, None]
+    return _forecast_from_quantiles(index, yhat, qs, "snaive", {})
+
+
+# ---------------------------------------------------------------- weather
+
+
+def _weather_for(weather: pd.DataFrame | None, index: pd.DatetimeIndex) -> pd.DataFrame | None:
+    """Regressor columns on `index`, short gaps interpolated; None when weather does not
+    cover the stamps (then the model runs without it and says so)."""
+    if weather is None:
+        return None
+    cols = [c for c in WEATHER_REGRESSORS if c in weather.columns]
+    if not cols:
+        return None
+    w = weather[cols].reindex(weather.index.union(index)).sort_index()
+    w = w.interpolate(limit=6, limit_direction="both").reindex(index)
+    if w.isna().any().any():
+        return None
+    return w
+
+
+# ---------------------------------------------------------------- Prophet
+
+
+def _quiet_stan() -> None:
+    # Stan's per-fit chatter and Prophet's "yearly seasonality with < 2 years" hint are known;
+    # the windows below are chosen on purpose.
+    for name in ("cmdstanpy", "prophet", "prophet.forecaster"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # Plotting is not used here; without plotly Prophet logs an error on import.
+    logging.getLogger("prophet.plot").disabled = True
+    # cmdstanpy resets its own level on first use, so switch its logger off instead.
+    logging.getLogger("cmdstanpy").disabled = True
+
+
+def prophet_model(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") -> Forecast:
+    _quiet_stan()
+    from prophet import Prophet
+
+    _quiet_stan()
+
+    notes: dict = {}
+    y = y.iloc[-TRAIN_DAYS["prophet"] * (24 if freq == "h" else 1) :]
+    index = future_index(y, horizon, freq)
+    span_days = (y.index[-1] - y.index[0]).days
+    days = day_calendar(region, y.index[0], index[-1])
+    model = Prophet(
+        growth="linear",
+        weekly_seasonality=True,
+        yearly_seasonality=10 if span_days >= 300 else False,
+        daily_seasonality=False,
+        holidays=prophet_holidays(region, y.index[0], index[-1]),
+        seasonality_mode="additive",
+        interval_width=0.95,
+        uncertainty_samples=200,
+        changepoint_range=0.9,
+    )
+    stamps = y.index.append(index)
+    frame = pd.DataFrame({"ds": stamps, "y": np.r_[y.to_numpy(), np.full(horizon, np.nan)]})
+    if freq == "h":
+        # A rest day's hours look unlike a working day's: one daily shape for each.
+        off = days["offday"].reindex(stamps.normalize()).to_numpy(dtype=bool)
+        frame["offday"] = off
+        frame["onday"] = ~off
+        model.add_seasonality("daily_onday", period=1, fourier_order=8, condition_name="onday")
+        model.add_seasonality("daily_offday", period=1, fourier_order=8, condition_name="offday")
+    w = _weather_for(weather, stamps)
+    if w is not None:
+        for col in w.columns:
+            model.add_regressor(col)
+            frame[col] = w[col].to_numpy()
+        notes["regressors"] = list(w.columns)
+    elif weather is not None:
+        notes["regressors"] = "weather does not cover the period; fitted without it"
+    history, future = frame.iloc[: len(y)], frame.iloc[len(y) :].drop(columns="y")
+    model.fit(history.dropna(subset=["y"]), algorithm="LBFGS")
+    samples = model.predictive_samples(future)["yhat"]
+    model.uncertainty_samples = 0
+    yhat = model.predict(future)["yhat"].to_numpy()
+    q = np.quantile(samples, QUANTILES, axis=1).T
+    # Prophet's Gaussian noise is too narrow for hourly demand (bursts of error, fat tails):
+    # keep whichever is wider, its interval or the quantiles of its recent residuals.
+    recent = history.iloc[-RESIDUAL_WEEKS * season_length(freq) :].dropna(subset=["y"])
+    resid = recent["y"].to_numpy() - model.predict(recent.drop(columns="y"))["yhat"].to_numpy()
+    if len(resid) >= 10:
+        empirical = yhat[:, None] + np.quantile(resid, QUANTILES)[None, :]
+        lower = np.minimum(q[:, :2], empirical[:, :2])
+        upper = np.maximum(q[:, 2:], empirical[:, 2:])
+        q = np.column_stack([lower, upper])
+    return _forecast_from_quantiles(index, yhat, q, "prophet", notes)
+
+
+# ---------------------------------------------------------------- LightGBM
+
+
+def _gbm_features(
+    y_ext: pd.Series, freq: str, region: str, weather: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Calendar and weekly-lag features for every stamp of y_ext (history + horizon)."""
+    period = season_length(freq)
+    idx = y_ext.index
+    days = day_calendar(region, idx[0], idx[-1])
+    day_of = idx.normalize()
+    feats = pd.DataFrame(index=idx)
+    feats["pos"] = position_in_week(idx, freq)
+    feats["hour"] = idx.hour if freq == "h" else 0
+    feats["dow"] = idx.dayofweek
+    feats["doy"] = idx.dayofyear
+    feats["offday"] = days["offday"].reindex(day_of).to_numpy(dtype=float)
+    feats["holiday"] = (days["holiday"].reindex(day_of) != "").to_numpy(dtype=float)
+    feats["makeup"] = days["makeup_workday"].reindex(day_of).to_numpy(dtype=float)
+    feats["lag_offday"] = feats["offday"].shift(period).to_numpy()
+    lags = np.column_stack([y_ext.shift(k * period).to_numpy() for k in (1, 2, 3, 4)])
+    feats["lag1w"] = lags[:, 0]
+    feats["lag2w"] = lags[:, 1]
+    with warnings.catch_warnings():  # an all-gap row is expected: its base stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        feats["base"] = np.nanmedian(lags, axis=1)
+    if weather is not None:
+        for col in weather.columns:
+            feats[col] = weather[col].to_numpy()
+    return feats
+
+
+def gbm_model(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") -> Forecast:
+    """LightGBM on calendar and same-slot-previous-weeks features, learning the departure from
+    the median of the last four weeks; intervals from errors on a held-out final fortnight."""
+    import lightgbm as lgb
+
+    period = season_length(freq)
+    notes: dict = {}
+    y = y.iloc[-TRAIN_DAYS["gbm"] * (24 if freq == "h" else 1) :]
+    index = future_index(y, horizon, freq)
+    y_ext = pd.concat([y, pd.Series(np.nan, index=index)])
+    w = _weather_for(weather, y_ext.index)
+    if w is not None:
+        notes["regressors"] = list(w.columns)
+    params = dict(
+        objective="l2", learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
+        bagging_fraction=0.8, bagging_freq=1, feature_fraction=0.9, num_threads=1,
+        verbose=-1, seed=0,
+    )  # fmt: skip
+
+    def fit(train_y: pd.Series):
+        feats = _gbm_features(train_y, freq, region, None if w is None else w.loc[train_y.index])
+        ok = train_y.notna() & feats["base"].notna()
+        data = lgb.Dataset(feats[ok], (train_y - feats["base"])[ok])
+        return lgb.train(params, data, num_boost_round=300)
+
+    def predict(model, series: pd.Series, start: int) -> pd.Series:
+        # Week by week, so stamps beyond one season use the forecasts of the week before.
+        series = series.copy()
+        weather_all = None if w is None else w.loc[series.index]
+        for block in range(start, len(series), period):
+            feats = _gbm_features(series, freq, region, weather_all).iloc[block : block + period]
+            base = feats["base"].to_numpy()
+            fallback = _naive_values(series.iloc[:block], feats.index, freq)
+            base = np.where(np.isnan(base), fallback, base)
+            series.iloc[block : block + period] = base + model.predict(feats)
+        return series.iloc[start:]
+
+    # Interval errors: the model fitted without the last four weeks forecasts each of them one
+    # week ahead (its lags are the true values a week back), as it will be used.
+    hold = 4 * period
+    errors = np.array([])
+    if y.notna().sum() > 8 * period:
+        trial = fit(y.iloc[:-hold])
+        feats = _gbm_features(y, freq, region, None if w is None else w.loc[y.index]).iloc[-hold:]
+        base = feats["base"].to_numpy()
+        errors = y.iloc[-hold:].to_numpy() - (base + trial.predict(feats))
+        errors = errors[~np.isnan(errors)]
+    if len(errors) < 10:
+        errors = (y - y.shift(period)).dropna().to_numpy()
+    model = fit(y)
+    yhat = predict(model, y_ext, len(y)).to_numpy()
+    q = np.quantile(errors, QUANTILES) if len(errors) else np.zeros(4)
+    weeks_ahead = np.ceil(np.arange(1, horizon + 1) / period)
+    qs = yhat[:, None] + q[None, :] * np.sqrt(weeks_ahead)[:, None]
+    return _forecast_from_quantiles(index, yhat, qs, "gbm", notes)
+
+
+# ---------------------------------------------------------------- dispatch
+
+Model = Callable[..., Forecast]
+MODELS: dict[str, Model] = {"snaive": seasonal_naive, "prophet": prophet_model, "gbm": gbm_model}
+MODEL_NAMES = (*MODELS, "auto")
+AUTO_CANDIDATES = ("snaive", "prophet", "gbm")
+AUTO_ORIGINS = 3
+
+
+def prepare(series: pd.Series, freq: str) -> tuple[pd.Series, dict]:
+    """Regular grid, outliers removed (set to NaN); counts of both for the report."""
+    y = series.astype(float).copy()
+    y.index = pd.DatetimeIndex(y.index)
+    y = y.sort_index()
+    y = y[~y.index.duplicated()].asfreq(FREQS[freq])
+    # Leading/trailing blanks carry no information; the forecast starts after the last stamp.
+    first, last = y.first_valid_index(), y.index[-1]
+    if first is None:
+        raise ValueError("the series has no values")
+    y = y.loc[first:last]
+    outliers = flag_outliers(y, freq)
+    notes = {
+        "gaps": int(y.isna().sum()),
+        "outliers_removed": int(outliers.sum()),
+        "outlier_stamps": [str(t) for t in y.index[outliers][:20]],
+    }
+    y[outliers] = np.nan
+    return y, notes
+
+
+def backtest_mae(
+    y: pd.Series, model: str, freq: str, weather, region: str, origins: int = AUTO_ORIGINS
+) -> float:
+    """Mean MAE of one-season-ahead forecasts from the last `origins` season starts."""
+    period = season_length(freq)
+    maes = []
+    for k in range(origins, 0, -1):
+        cut = len(y) - k * period
+        if cut < 2 * period:
+            continue
+        actual = y.iloc[cut : cut + period]
+        if actual.notna().sum() == 0:
+            continue
+        fc = MODELS[model](y.iloc[:cut], period, freq, weather, region)
+        maes.append(float(np.nanmean(np.abs(actual.to_numpy() - fc.yhat.to_numpy()))))
+    return float(np.mean(maes)) if maes else float("nan")
+
+
+def fit_predict(
+    series: pd.Series,
+    horizon: int,
+    freq: str = "h",
+    weather: pd.DataFrame | None = None,
+    region: str = "cn",
+    model: str = "auto",
+    report_backtest: bool = False,
+) -> Forecast:
+    """Forecast `horizon` steps after the series' last stamp (NaN in `series` = missing).
+
+    `auto` picks the model with the lowest backtest MAE; `report_backtest` also scores a model
+    named explicitly against the seasonal naive, for the user to see."""
+    check_freq(freq)
+    check_region(region)
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    if model not in MODEL_NAMES:
+        raise ValueError(f"unknown model {model!r}; expected one of {', '.join(MODEL_NAMES)}")
+    y, notes = prepare(series, freq)
+    if y.notna().sum() < 2 * season_length(freq):
+        notes["short_history"] = "fewer than two seasons of data: seasonal naive only"
+        model = "snaive"
+    if model == "auto" or (report_backtest and model != "snaive"):
+        candidates = AUTO_CANDIDATES if model == "auto" else ("snaive", model)
+        scores = {m: backtest_mae(y, m, freq, weather, region) for m in candidates}
+        finite = {m: s for m, s in scores.items() if np.isfinite(s)}
+        if model == "auto":
+            model = min(finite, key=finite.get) if finite else "snaive"
+            notes["auto_winner"] = model
+        naive = scores.get("snaive", float("nan"))
+        notes["backtest_mae"] = {m: round(s, 4) for m, s in scores.items()}
+        if np.isfinite(naive) and naive > 0 and model in finite:
+            notes["improvement_vs_snaive_pct"] = round(100 * (1 - finite[model] / naive), 1)
+    fc = MODELS[model](y, horizon, freq, weather, region)
+    fc.notes = {**notes, **fc.notes}
+    return fc

@@ -1,0 +1,177 @@
+"""`shuiwu forecast`: forecast every series of a CSV, and `shuiwu forecast eval`: the backtest.
+
+Loaded lazily by the commands: pandas, Prophet and LightGBM are imported only when they run.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+forecast_app = typer.Typer(
+    help=(
+        "用水量预测 / Water-use forecasting. "
+        "shuiwu forecast --input history.csv --horizon 168 --freq h --out out.csv"
+    ),
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(1)
+
+
+def _one_series(args):
+    from forecasting.models import fit_predict
+
+    name, series, horizon, freq, weather, region, model = args
+    fc = fit_predict(series, horizon, freq, weather, region, model, report_backtest=True)
+    return name, fc
+
+
+@forecast_app.callback(invoke_without_command=True)
+def forecast(
+    ctx: typer.Context,
+    input: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="历史数据CSV：timestamp 列 + 每个序列一列，空白为缺测 / history CSV"
+        ),
+    ] = None,
+    horizon: Annotated[int, typer.Option(help="预测步数 / steps ahead", min=1, max=24 * 366)] = 168,
+    freq: Annotated[str, typer.Option(help="h = 小时, D = 日 / h = hourly, D = daily")] = "h",
+    weather: Annotated[
+        Path | None,
+        typer.Option(
+            help="天气CSV（temperature_c, rain_mm, humidity_pct），需覆盖预测期 / weather CSV"
+        ),
+    ] = None,
+    model: Annotated[str, typer.Option(help="auto|prophet|snaive|gbm")] = "auto",
+    region: Annotated[
+        str | None,
+        typer.Option(help="节假日日历 cn|it-bwdf，默认取配置 FORECAST_REGION / holiday calendar"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="输出CSV / output CSV")] = None,
+    workers: Annotated[int, typer.Option(help="并行进程数 / processes", min=1, max=64)] = 2,
+) -> None:
+    """Forecast every column of --input; writes timestamp, series, yhat, yhat_lower, yhat_upper (95 %)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if input is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    import pandas as pd
+
+    from forecasting.calendars import REGIONS
+    from forecasting.messages import grid_summary, series_summary
+    from forecasting.models import MODEL_NAMES
+    from forecasting.series import read_wide_csv
+    from shuiwu.config import get_settings
+
+    region = region or get_settings().forecast_region
+    if region not in REGIONS:
+        _fail(f"未知的节假日日历 {region}，可选：{'、'.join(REGIONS)}")
+    if freq not in ("h", "D"):
+        _fail("--freq 只能是 h（小时）或 D（日）")
+    if model not in MODEL_NAMES:
+        _fail(f"未知的模型 {model}，可选：{'|'.join(MODEL_NAMES)}")
+    if out is None:
+        _fail("请用 --out 指定输出文件")
+    for path in (input, weather):
+        if path is not None and not path.is_file():
+            _fail(f"找不到文件 {path}")
+    try:
+        grid = read_wide_csv(input, freq)
+        weather_frame = read_wide_csv(weather, freq).frame if weather else None
+    except ValueError as exc:
+        _fail(f"无法读取数据：{exc}")
+    typer.echo(grid_summary(grid.notes, grid.duplicated_stamps, grid.inserted_stamps), err=True)
+    jobs = [
+        (name, grid.frame[name], horizon, freq, weather_frame, region, model)
+        for name in grid.frame.columns
+        if grid.frame[name].notna().any()
+    ]
+    skipped = [n for n in grid.frame.columns if not grid.frame[n].notna().any()]
+    for name in skipped:
+        typer.echo(f"{name}：没有任何数据，跳过", err=True)
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            results = list(pool.map(_one_series, jobs))
+    else:
+        results = [_one_series(j) for j in jobs]
+    parts = []
+    for name, fc in results:
+        typer.echo(series_summary(name, fc.notes, fc.model_name), err=True)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "timestamp": fc.yhat.index,
+                    "series": name,
+                    "yhat": fc.yhat.to_numpy(),
+                    "yhat_lower": fc.lower95.to_numpy(),
+                    "yhat_upper": fc.upper95.to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        _fail("输入中没有可预测的序列")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat(parts, ignore_index=True).to_csv(out, index=False, float_format="%.4f")
+    typer.echo(f"已写入 {out}（{len(parts)} 个序列 × {horizon} 步）", err=True)
+
+
+@forecast_app.command(
+    "eval", help="滚动起点回测（BWDF 指标）/ Rolling-origin backtest on the district data."
+)
+def evaluate(
+    datasets: Annotated[Path, typer.Option(help="数据目录 / datasets folder")] = DEFAULT_DATASETS,
+    models: Annotated[
+        str, typer.Option(help="逗号分隔 / comma-separated: snaive,prophet,gbm,auto")
+    ] = "snaive,prophet,gbm,auto",
+    workers: Annotated[int, typer.Option(help="并行进程数 / processes", min=1, max=64)] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+) -> None:
+    from forecasting.backtest import evaluate as run_eval
+    from forecasting.messages import INDICATOR_LABELS, eval_verdict
+    from forecasting.models import MODEL_NAMES
+
+    chosen = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in MODEL_NAMES]
+    if unknown or not chosen:
+        _fail(f"未知的模型 {'、'.join(unknown) or '（空）'}，可选：{'|'.join(MODEL_NAMES)}")
+    if "snaive" not in chosen:
+        chosen.insert(0, "snaive")  # every model is judged against it
+    if not (datasets / "forecast" / "bwdf_inflows_hourly.csv").is_file():
+        _fail(f"{datasets}/forecast 下没有 bwdf_inflows_hourly.csv")
+    result = run_eval(datasets, chosen, workers=workers)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    keys = list(INDICATOR_LABELS)
+    typer.echo(
+        f"起点：{'、'.join(result['origins'])}；共 {result['forecasts']} 次一周预测，用时 {result['wall_seconds']} 秒"
+    )
+    for model in chosen:
+        typer.echo(f"\n== {model} ==")
+        typer.echo("分区      " + " ".join(f"{k:>10}" for k in keys))
+        for district, row in result["per_district"][model].items():
+            typer.echo(f"{district:<9} " + " ".join(f"{row[k]:>10.3f}" for k in keys))
+        avg = result["averages"][model]
+        typer.echo(
+            "平均      "
+            + " ".join(f"{avg[k]:>10.3f}" for k in keys)
+            + f"   每次 {avg['seconds']:.2f} 秒"
+        )
+    typer.echo("")
+    for model, goal in result["goals"].items():
+        typer.echo(eval_verdict(model, goal, result["averages"]))
+    if result["auto_choices"]:
+        typer.echo(f"auto 的选择：{result['auto_choices']}")

@@ -1,0 +1,119 @@
+"""The models on small synthetic series: exactness, ordered intervals, gaps and outliers reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.models import fit_predict
+from forecasting.series import regularize
+
+
+def weekly_series(weeks: int = 4, freq: str = "h", noise: float = 0.0) -> pd.Series:
+    periods = weeks * (168 if freq == "h" else 7)
+    index = pd.date_range("2022-01-03", periods=periods, freq=freq)  # starts on a Monday
+    hour = index.hour if freq == "h" else 12
+    values = (
+        10
+        + 5 * np.sin(2 * np.pi * np.asarray(hour) / 24)
+        + np.where(index.dayofweek >= 5, 3.0, 0.0)
+    )
+    rng = np.random.default_rng(0)
+    return pd.Series(values + noise * rng.standard_normal(periods), index=index, name="x")
+
+
+def assert_ordered(fc) -> None:
+    f = fc.frame()
+    assert not f.isna().any().any()
+    assert (f["lower95"] <= f["lower80"]).all() and (f["lower80"] <= f["yhat"]).all()
+    assert (f["yhat"] <= f["upper80"]).all() and (f["upper80"] <= f["upper95"]).all()
+
+
+def test_seasonal_naive_repeats_a_perfectly_weekly_series():
+    y = weekly_series()
+    fc = fit_predict(y, 168, "h", model="snaive", region="it-bwdf")
+    assert fc.model_name == "snaive"
+    assert fc.yhat.index[0] == y.index[-1] + pd.Timedelta(hours=1)
+    np.testing.assert_allclose(fc.yhat.to_numpy(), y.iloc[-168:].to_numpy())
+    assert_ordered(fc)
+
+
+def test_seasonal_naive_daily_uses_the_same_weekday_last_week():
+    y = weekly_series(weeks=6, freq="D") + pd.Series(
+        np.arange(42) % 7, index=pd.date_range("2022-01-03", periods=42)
+    )
+    fc = fit_predict(y, 14, "D", model="snaive", region="cn")
+    np.testing.assert_allclose(fc.yhat.to_numpy(), np.r_[y.iloc[-7:], y.iloc[-7:]])
+
+
+def test_a_gap_falls_back_to_two_weeks_back_and_is_counted():
+    y = weekly_series()
+    y.iloc[-100:-90] = np.nan
+    fc = fit_predict(y, 168, "h", model="snaive", region="cn")
+    assert fc.notes["gaps"] == 10
+    np.testing.assert_allclose(fc.yhat.to_numpy(), weekly_series().iloc[-168:].to_numpy())
+
+
+def test_an_injected_outlier_is_removed_and_reported():
+    y = weekly_series(noise=0.2)
+    burst_at = y.index[-30]
+    y[burst_at] = 200.0  # a meter glitch
+    fc = fit_predict(y, 168, "h", model="snaive", region="cn")
+    assert fc.notes["outliers_removed"] >= 1
+    assert str(burst_at) in fc.notes["outlier_stamps"]
+    assert fc.yhat.max() < 30  # the glitch is not repeated a week later
+
+
+@pytest.mark.parametrize("model", ["gbm", "prophet"])
+def test_models_give_ordered_intervals_through_gaps_and_weather(model):
+    y = weekly_series(weeks=10, noise=0.3)
+    y.iloc[200:230] = np.nan
+    stamps = pd.date_range(y.index[0], periods=len(y) + 48, freq="h")
+    weather = pd.DataFrame(
+        {
+            "temperature_c": 10 + np.sin(np.arange(len(stamps)) / 50),
+            "rain_mm": 0.0,
+            "humidity_pct": 70.0,
+        },
+        index=stamps,
+    )
+    fc = fit_predict(y, 48, "h", weather, region="it-bwdf", model=model)
+    assert fc.model_name == model
+    assert len(fc.yhat) == 48
+    assert_ordered(fc)
+    assert fc.notes["gaps"] == 30
+    assert fc.notes["regressors"] == ["temperature_c", "rain_mm", "humidity_pct"]
+    assert abs(fc.yhat - weekly_series(weeks=11).reindex(fc.yhat.index)).mean() < 1.5
+
+
+def test_auto_says_which_model_won_and_by_how_much():
+    y = weekly_series(weeks=5, noise=0.1)
+    fc = fit_predict(y, 24, "h", region="cn", model="auto")
+    assert fc.notes["auto_winner"] == fc.model_name
+    assert set(fc.notes["backtest_mae"]) == {"snaive", "prophet", "gbm"}
+    assert "improvement_vs_snaive_pct" in fc.notes
+
+
+def test_dst_repeated_and_skipped_hours_are_made_explicit():
+    stamps = pd.to_datetime(
+        [
+            "2022-10-30 01:00",
+            "2022-10-30 02:00",
+            "2022-10-30 02:00",
+            "2022-10-30 03:00",
+            "2022-10-30 05:00",
+        ]
+    )
+    grid = regularize(pd.DataFrame({"a": [1.0, 2.0, 4.0, 5.0, 6.0]}, index=stamps), "h")
+    assert grid.duplicated_stamps == 1 and grid.inserted_stamps == 1
+    assert grid.frame.loc["2022-10-30 02:00", "a"] == 3.0
+    assert np.isnan(grid.frame.loc["2022-10-30 04:00", "a"])
+
+
+def test_bad_arguments_are_refused():
+    y = weekly_series()
+    with pytest.raises(ValueError, match="freq"):
+        fit_predict(y, 24, "W")
+    with pytest.raises(ValueError, match="model"):
+        fit_predict(y, 24, "h", model="arima")
