@@ -32,6 +32,12 @@ from shuiwu.cli_forecast import forecast_app  # noqa: E402  (light: pandas/Proph
 
 app.add_typer(forecast_app, name="forecast")
 
+from shuiwu import cli_vision  # noqa: E402  (light: the models load inside the commands)
+
+app.add_typer(cli_vision.vision_app, name="vision")
+app.command("read-digit", help=cli_vision.READ_DIGIT_HELP)(cli_vision.read_digit)
+app.command("read-needle", help=cli_vision.READ_NEEDLE_HELP)(cli_vision.read_needle)
+
 
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"错误：{message}", err=True)
