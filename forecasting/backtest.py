@@ -128,6 +128,12 @@ def summarize(rows: list[dict], models: list[str], wall_seconds: float) -> dict:
                 "beats_snaive_pairs": int(wins.to_numpy().sum()),
                 "pairs": int(wins.size),
                 "beats_snaive_everywhere": bool(wins.to_numpy().all()),
+                "loses_to_snaive": [
+                    f"{district}:{k}"
+                    for district, row in wins.iterrows()
+                    for k, ok in row.items()
+                    if not ok
+                ],
                 "beats_snaive_on_average": {
                     k: bool(averages.loc[model, k] < averages.loc["snaive", k])
                     for k in ("PI1", "PI2", "PI3")

@@ -54,5 +54,7 @@ def eval_verdict(model: str, goal: dict, averages: dict) -> str:
     cov_ok = "达标" if goal["coverage95_in_90_98"] else "未达标"
     return (
         f"{label}：平均优于季节朴素的指标 {on_avg}；每个分区每个指标都优于季节朴素：{every}"
-        f"（{goal['beats_snaive_pairs']}/{goal['pairs']}）；95%区间覆盖率 {cov:.1%}（目标 90–98%，{cov_ok}）"
+        f"（{goal['beats_snaive_pairs']}/{goal['pairs']}"
+        + (f"，不及：{'、'.join(goal['loses_to_snaive'])}" if goal["loses_to_snaive"] else "")
+        + f"）；95%区间覆盖率 {cov:.1%}（目标 90–98%，{cov_ok}）"
     )

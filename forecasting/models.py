@@ -24,7 +24,7 @@ QUANTILES = (0.025, 0.10, 0.90, 0.975)
 # Training windows: enough for a yearly pattern, short enough for a district-week in < 2 s.
 TRAIN_DAYS = {"prophet": 365, "gbm": 365}
 SNAIVE_ERROR_WEEKS = 12  # past weeks of the naive's own errors that set its intervals
-RESIDUAL_WEEKS = 8  # past weeks of Prophet's residuals that can widen its intervals
+RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its intervals
 
 
 @dataclass
@@ -270,11 +270,11 @@ def gbm_model(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") 
             series.iloc[block : block + period] = base + model.predict(feats)
         return series.iloc[start:]
 
-    # Interval errors: the model fitted without the last four weeks forecasts each of them one
+    # Interval errors: the model fitted without the last eight weeks forecasts each of them one
     # week ahead (its lags are the true values a week back), as it will be used.
-    hold = 4 * period
+    hold = 8 * period
     errors = np.array([])
-    if y.notna().sum() > 8 * period:
+    if y.notna().sum() > 16 * period:
         trial = fit(y.iloc[:-hold])
         feats = _gbm_features(y, freq, region, None if w is None else w.loc[y.index]).iloc[-hold:]
         base = feats["base"].to_numpy()
