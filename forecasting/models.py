@@ -270,11 +270,11 @@ def gbm_model(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") 
             series.iloc[block : block + period] = base + model.predict(feats)
         return series.iloc[start:]
 
-    # Interval errors: the model fitted without the last eight weeks forecasts each of them one
+    # Interval errors: the model fitted without the last twelve weeks forecasts each of them one
     # week ahead (its lags are the true values a week back), as it will be used.
-    hold = 8 * period
+    hold = 12 * period
     errors = np.array([])
-    if y.notna().sum() > 16 * period:
+    if y.notna().sum() > 20 * period:
         trial = fit(y.iloc[:-hold])
         feats = _gbm_features(y, freq, region, None if w is None else w.loc[y.index]).iloc[-hold:]
         base = feats["base"].to_numpy()
