@@ -246,6 +246,8 @@ def gbm_model(y: pd.Series, horizon: int, freq: str, weather=None, region="cn") 
     w = _weather_for(weather, y_ext.index)
     if w is not None:
         notes["regressors"] = list(w.columns)
+    elif weather is not None:
+        notes["regressors"] = "weather does not cover the period; fitted without it"
     params = dict(
         objective="l2", learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
         bagging_fraction=0.8, bagging_freq=1, feature_fraction=0.9, num_threads=1,
