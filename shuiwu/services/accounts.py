@@ -19,6 +19,7 @@ from shuiwu import security
 from shuiwu.config import get_settings
 from shuiwu.crypto import blind_index
 from shuiwu.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from shuiwu.masking import mask_email, mask_phone
 from shuiwu.models import AuditEntry, AuthSession, CodePurpose, Role, StaffFunction, User
 from shuiwu.models._types import utcnow
 from shuiwu.services import audit, codes, messaging, passwords, sessions
@@ -249,7 +250,7 @@ def send_contact_code(session: Session, user: User, channel: str, target: str, *
     code = codes.issue(session, CodePurpose.CHANGE_CONTACT, channel, key, user=user)
     what = "手机号" if channel == "sms" else "邮箱"
     messaging.send(session, channel, target, "contact_code", user, code=code, what=what)
-    masked = texts.mask_phone(target) if channel == "sms" else texts.mask_email(target)
+    masked = mask_phone(target) if channel == "sms" else mask_email(target)
     return CONTACT_CODE_SENT.format(masked=masked, minutes=max(1, get_settings().code_ttl_seconds // 60))
 
 
@@ -271,10 +272,10 @@ def change_contact(
     old_verified = user.phone_verified_at if channel == "sms" else user.email_verified_at
     if channel == "sms":
         user.phone, user.phone_verified_at = target, utcnow()
-        masked = texts.mask_phone(target)
+        masked = mask_phone(target)
     else:
         user.email, user.email_verified_at = target, utcnow()
-        masked = texts.mask_email(target)
+        masked = mask_email(target)
     session.flush()
     audit.record(session, user, "auth.contact_change", "user", user.id, ip=ip, channel=channel)
     if old and old_verified and old != target:

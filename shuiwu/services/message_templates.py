@@ -90,13 +90,3 @@ def local_time(at: datetime) -> str:
     local = at.astimezone(LOCAL_TZ)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
-
-def mask_phone(phone: str | None) -> str | None:
-    return f"{phone[:3]}****{phone[-4:]}" if phone else None
-
-
-def mask_email(email: str | None) -> str | None:
-    if not email:
-        return None
-    name, _, domain = email.partition("@")
-    return f"{name[:1]}***@{domain}"

@@ -16,18 +16,20 @@ LOCAL = "本机/内网"
 
 
 def _address(ip: str | None):
+    """The IP as an address object (an IPv4-mapped IPv6 one as plain IPv4), or None."""
     try:
-        return ipaddress.ip_address(ip) if ip else None
+        address = ipaddress.ip_address(ip) if ip else None
     except ValueError:
         return None
+    if address is not None and address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def network_key(ip: str | None) -> str:
     address = _address(ip)
     if address is None:
         return ""
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
     prefix = 16 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     return keyring().blind_index("network", str(network))
@@ -43,8 +45,6 @@ def describe(ip: str | None) -> str:
     address = _address(ip)
     if address is None:
         return "未知位置"
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
     if address.is_private or address.is_loopback or address.is_link_local:
         return LOCAL
     region = region_of(str(address))

@@ -18,10 +18,10 @@ from shuiwu import ratelimit as rl
 from shuiwu import security
 from shuiwu.config import get_settings
 from shuiwu.errors import Conflict, InvalidInput
+from shuiwu.masking import mask_email, mask_phone
 from shuiwu.models import CodePurpose, Role, User
 from shuiwu.models._types import utcnow
 from shuiwu.services import accounts, audit, codes, messaging, passwords
-from shuiwu.services import message_templates as texts
 
 SENT = "验证码已发送至 {masked}，{minutes} 分钟内有效"
 USERNAME_TAKEN = "用户名已被使用，请换一个"
@@ -76,7 +76,7 @@ def start(
         code = codes.issue(session, CodePurpose.REGISTER, verify_via, key, payload=json.dumps(payload))
         link = f"{get_settings().base_url.rstrip('/')}/verify?{urlencode({'target': target, 'code': code})}"
         messaging.send(session, verify_via, target, "register_code", code=code, link=link)
-    masked = texts.mask_phone(target) if verify_via == "sms" else texts.mask_email(target)
+    masked = mask_phone(target) if verify_via == "sms" else mask_email(target)
     minutes = max(1, get_settings().code_ttl_seconds // 60)
     return {"message": SENT.format(masked=masked, minutes=minutes), "channel": verify_via,
             "target_masked": masked}

@@ -24,23 +24,6 @@ FUNCTION_ONLY_FOR_STAFF = "只有工作人员需要选择岗位"
 MAX_LIMIT = 200
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """13812348000 → 138****8000."""
-    if not phone:
-        return None
-    if len(phone) < 7:
-        return phone[:1] + "*" * (len(phone) - 1)
-    return f"{phone[:3]}****{phone[-4:]}"
-
-
-def mask_email(email: str | None) -> str | None:
-    """li@example.cn → l***@example.cn."""
-    if not email:
-        return None
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else local[:1] + "***"
-
-
 def _require_admin(actor: User) -> None:
     if actor.role is not Role.ADMIN:
         raise Forbidden(ADMINS_ONLY)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from shuiwu.api.deps import CurrentUser, SessionDep
 from shuiwu.api.schemas import AdminUserCreateIn, AdminUserOut, AdminUserPatchIn
+from shuiwu.masking import mask_email, mask_phone
 from shuiwu.models import Role, StaffFunction, User
 from shuiwu.services import users_admin as service
 
@@ -20,8 +21,8 @@ def _user_out(user: User) -> AdminUserOut:
         role=user.role.value,
         staff_function=user.staff_function.value if user.staff_function else None,
         is_active=user.is_active,
-        phone=service.mask_phone(user.phone),
-        email=service.mask_email(user.email),
+        phone=mask_phone(user.phone),
+        email=mask_email(user.email),
         created_at=user.created_at,
         last_login_at=user.last_login_at,
     )

@@ -30,9 +30,9 @@ from shuiwu.api.schemas import (
 )
 from shuiwu.config import get_settings
 from shuiwu.errors import Forbidden, Unauthorized
+from shuiwu.masking import mask_email, mask_phone
 from shuiwu.models import User
 from shuiwu.services import accounts, messaging, passwords, registration, sessions
-from shuiwu.services import message_templates as texts
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -251,7 +251,7 @@ def me_out(user: User) -> MeOut:
     return MeOut(
         id=user.id, username=user.username, display_name=user.display_name, role=user.role.value,
         staff_function=user.staff_function.value if user.staff_function else None,
-        phone_masked=texts.mask_phone(user.phone), email_masked=texts.mask_email(user.email),
+        phone_masked=mask_phone(user.phone), email_masked=mask_email(user.email),
         phone_verified=user.phone_verified_at is not None,
         email_verified=user.email_verified_at is not None,
     )

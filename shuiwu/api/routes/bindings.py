@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from shuiwu.api.deps import CurrentUser, SessionDep, client_ip
-from shuiwu.api.routes.households import household_out, mask_name
+from shuiwu.api.routes.households import household_out
 from shuiwu.api.schemas import (
     BindHouseholdIn,
     BindingDisputeIn,
@@ -16,9 +16,9 @@ from shuiwu.api.schemas import (
     PendingBindingOut,
     RequesterOut,
 )
+from shuiwu.masking import mask_name, mask_phone
 from shuiwu.models import HouseholdMember
 from shuiwu.services import bindings as service
-from shuiwu.services.users_admin import mask_phone
 
 router = APIRouter(prefix="/api/v1", tags=["bindings"])
 

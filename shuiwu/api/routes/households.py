@@ -21,6 +21,7 @@ from shuiwu.api.schemas import (
     UsagePointOut,
 )
 from shuiwu.billing import bills as billing
+from shuiwu.masking import mask_name
 from shuiwu.models import Household
 from shuiwu.services import households as service
 from shuiwu.services import usage as usage_service
@@ -29,11 +30,6 @@ from shuiwu.services.usage import Granularity
 from shuiwu.timeutil import today_local
 
 router = APIRouter(prefix="/api/v1", tags=["households"])
-
-
-def mask_name(name: str) -> str:
-    """张伟 → 张*, 欧阳娜娜 → 欧***: enough to recognise one's own household, no more."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def household_out(session, household: Household) -> HouseholdOut:
