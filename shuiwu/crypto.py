@@ -136,6 +136,13 @@ def local_key_file(data_dir: Path) -> tuple[dict, bool]:
 
 
 @lru_cache(maxsize=16)
+def _local_keys(data_dir: Path) -> tuple[str, str]:
+    """The development keys, read once per process (every encrypted value asks for them)."""
+    doc, _ = local_key_file(data_dir)
+    return doc["field_keys"], doc["blind_index_key"]
+
+
+@lru_cache(maxsize=16)
 def _keyring(field_keys: str, index_key: str) -> Keyring:
     keys = parse_keys(field_keys)
     try:
@@ -156,9 +163,9 @@ def keyring() -> Keyring:
     if not (field_keys and index_key):
         if settings.environment == "production":
             raise KeyConfigError("生产环境必须设置 FIELD_KEYS 与 BLIND_INDEX_KEY")
-        doc, _ = local_key_file(settings.data_dir)
-        field_keys = field_keys or doc["field_keys"]
-        index_key = index_key or doc["blind_index_key"]
+        local_field_keys, local_index_key = _local_keys(settings.data_dir)
+        field_keys = field_keys or local_field_keys
+        index_key = index_key or local_index_key
     return _keyring(field_keys, index_key)
 
 
