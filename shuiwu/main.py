@@ -21,10 +21,16 @@ from shuiwu.api.routes import (
     admin,
     auth,
     bindings,
+    chat,
+    documents,
+    forecasts,
     health,
     households,
+    kb,
     notifications,
     outbox,
+    readings,
+    uploads,
     webhook,
 )
 from shuiwu.config import Settings, get_settings
@@ -75,7 +81,10 @@ def create_app() -> FastAPI:
             app_logging.request_id.reset(token)
         return response
 
-    for module in (health, auth, households, bindings, notifications, admin, outbox, webhook):
+    for module in (
+        health, auth, households, bindings, notifications, admin, outbox, webhook,
+        kb, readings, documents, forecasts, chat, uploads,
+    ):
         app.include_router(module.router)
     _mount_docs(app)
     _install_security_headers(app)

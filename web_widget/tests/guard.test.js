@@ -83,7 +83,7 @@ describe('the router with the real session store', () => {
     await router.push('/console/outbox')
     expect(router.currentRoute.value.name).toBe('home')
 
-    await router.push('/faq')
+    await router.push('/repairs')
     expect(router.currentRoute.value.meta.comingSoon).toBe(true)
 
     auth.$patch({ expiresAt: Date.now() - 1 })

@@ -6,8 +6,8 @@ const ITEMS = [
   { name: 'bills', label: '账单', icon: Tickets },
   { name: 'console', label: '工作台', icon: Monitor, staffOnly: true },
   { name: 'repairs', label: '报修', icon: Tools, soon: true },
-  { name: 'faq', label: '常见问题', icon: QuestionFilled, soon: true },
-  { name: 'forecast', label: '用水预测', icon: TrendCharts, soon: true },
+  { name: 'faq', label: '常见问题', icon: QuestionFilled },
+  { name: 'forecast', label: '用水预测', icon: TrendCharts },
   { name: 'settings', label: '设置', icon: Setting },
   { name: 'notifications', label: '消息通知', icon: Bell, drawerOnly: true },
 ]

@@ -74,11 +74,34 @@ export const routes = [
         component: () => import('@/views/console/OutboxView.vue'),
         meta: { title: '发件箱（开发）', roles: ADMIN },
       },
+      {
+        path: 'console/knowledge',
+        name: 'console-knowledge',
+        component: () => import('@/views/console/KnowledgeView.vue'),
+        meta: { title: '知识库', roles: STAFF },
+      },
+      {
+        path: 'console/readings',
+        name: 'console-readings',
+        component: () => import('@/views/console/ReadingReviewView.vue'),
+        meta: { title: '抄表审核', roles: STAFF },
+      },
+      {
+        path: 'console/chats',
+        name: 'console-chats',
+        component: () => import('@/views/console/ChatsView.vue'),
+        meta: { title: '人工客服', roles: STAFF },
+      },
+      { path: 'faq', name: 'faq', component: () => import('@/views/FaqView.vue'), meta: { title: '常见问题' } },
+      {
+        path: 'forecast',
+        name: 'forecast',
+        component: () => import('@/views/ForecastView.vue'),
+        meta: { title: '用水预测' },
+      },
       // Pages later issues fill in; until then they say so.
       ...[
         ['repairs', '报修'],
-        ['faq', '常见问题'],
-        ['forecast', '用水预测'],
       ].map(([path, title]) => ({
         path,
         name: path,
