@@ -37,6 +37,7 @@ from shuiwu import cli_vision  # noqa: E402  (light: the models load inside the 
 app.add_typer(cli_vision.vision_app, name="vision")
 app.command("read-digit", help=cli_vision.READ_DIGIT_HELP)(cli_vision.read_digit)
 app.command("read-needle", help=cli_vision.READ_NEEDLE_HELP)(cli_vision.read_needle)
+app.command("read-meter", help=cli_vision.READ_METER_HELP)(cli_vision.read_meter)
 from shuiwu.cli_kb import kb_app  # noqa: E402
 
 app.add_typer(kb_app, name="kb")

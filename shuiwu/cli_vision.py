@@ -18,6 +18,10 @@ READ_DIGIT_HELP = (
     "识别数字轮裁剪图（0–9，或 NaN 表示字轮在两个数字之间）/ "
     "Read digit-wheel crops (0–9, or NaN when the wheel is between two digits)."
 )
+READ_METER_HELP = (
+    "识别整张水表照片的读数（定位计数窗口、字轮、指针表盘）/ "
+    "Read whole meter photos (counter window, wheels, dials)."
+)
 READ_NEEDLE_HELP = "识别指针表盘裁剪图，读数 0.0–9.9 / Read pointer-dial crops as a value 0.0–9.9."
 
 vision_app = typer.Typer(
@@ -63,6 +67,41 @@ def read_needle(crops: Crops, as_json: AsJson = False) -> None:
     _each(crops, read_needles, as_json, lambda v: {"value": v})
 
 
+Photos = Annotated[
+    list[Path],
+    typer.Argument(help="水表照片 / meter photos", exists=True, dir_okay=False, readable=True),
+]
+
+
+def read_meter(
+    photos: Photos,
+    as_json: AsJson = False,
+    digits: Annotated[int | None, typer.Option(help="整数字轮位数（表档案）/ integer wheels")] = None,
+    red: Annotated[int, typer.Option(help="红色小数字轮位数 / red decimal wheels")] = 0,
+    dials: Annotated[int, typer.Option(help="指针表盘个数 / pointer dials")] = 3,
+) -> None:
+    """Without a household there is no history: the status comes from the image alone."""
+    from vision.meter import read_meter as read
+    from vision.synth import Layout
+
+    layout = Layout(digits, red, dials) if digits else None
+    _each(photos, lambda data: [read(data[0], layout).as_dict()], as_json, lambda r: r)
+
+
+@vision_app.command("export-corrections",
+                    help="导出工作人员更正的字轮裁剪图（labels.csv 格式同 meter_digits）/ "
+                    "Export staff-corrected wheel crops as training data.")
+def export_corrections(
+    out: Annotated[Path, typer.Argument(help="输出目录 / output folder", file_okay=False)],
+) -> None:
+    from shuiwu.db import new_session
+    from shuiwu.services.meter_photos import export_training
+
+    with new_session() as session:
+        count = export_training(session, out)
+    typer.echo(f"已导出 {count} 张更正过的字轮图到 {out}/labels.csv")
+
+
 @vision_app.command(
     "eval",
     help="在留出集上评估数字与指针模型（准确率、NaN 精确率/召回率、混淆、延迟、MAE）/ "
@@ -74,6 +113,10 @@ def vision_eval(
         typer.Option(help="数据集目录（默认 ../shared/datasets）/ datasets folder", file_okay=False),
     ] = None,
     as_json: AsJson = False,
+    photos: Annotated[
+        int, typer.Option("--photos", help="整张照片评估的张数（0 = 只评估裁剪图）/ whole photos")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="生成照片的随机种子 / generator seed")] = 7,
 ) -> None:
     from vision import datasets as ds
     from vision.evaluate import evaluate
@@ -82,6 +125,9 @@ def vision_eval(
     if not (root / "meter_digits" / "labels.csv").is_file():
         typer.echo(f"错误：找不到数据集 {root}/meter_digits/labels.csv", err=True)
         raise typer.Exit(1)
+    if photos:
+        _eval_photos(photos, seed, root, as_json)
+        return
     report = evaluate(root)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
@@ -107,3 +153,31 @@ def vision_eval(
                f"p95 误差 {n['p95_abs_error']:.4f}，最大 {n['max_abs_error']:.4f}")
     lat = n["latency_ms"]
     typer.echo(f"  单张延迟 latency (1 核): 平均 {lat['mean']:.3f} ms，p95 {lat['p95']:.3f} ms")
+
+
+def _eval_photos(n: int, seed: int, root: Path, as_json: bool) -> None:
+    from vision.evaluate_photos import GOALS, evaluate_photos
+
+    r = evaluate_photos(n, seed, root)
+    if as_json:
+        typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    met = r["goals_met"]
+    share = r["status_share"]
+    acc = r["accepted_accuracy"]
+    typer.echo(f"整张照片 {r['photos']} 张（合成，种子 {r['seed']}）/ whole photos, generated")
+    typer.echo(f"  读数完全正确 exact reading: {r['exact_accuracy']:.2%}；整数部分 integer part: "
+               f"{r['integer_part_accuracy']:.2%}；字轮翻转的照片 {r['rolling_photos']} 张，"
+               f"正确 {r['rolling_accuracy'] or 0:.2%}")
+    typer.echo(f"  状态 status: 自动通过 accepted {share['accepted']:.2%}，请住户确认 confirm "
+               f"{share['confirm']:.2%}，人工复核 review {share['review']:.2%}，要求重拍 rejected "
+               f"{share['rejected']:.2%}")
+    typer.echo(f"  {'✔' if met['accepted_accuracy'] else '✘'} 自动通过的准确率 accuracy of accepted: "
+               f"{'—' if acc is None else f'{acc:.2%}'}（{r['accepted_count']} 张，目标 ≥ "
+               f"{GOALS['accepted_accuracy']:.1%}）")
+    lat = r["latency_ms"]
+    typer.echo(f"  {'✔' if met['p95_latency_ms'] else '✘'} 每张延迟 latency: 平均 {lat['mean']:.0f} ms，"
+               f"p95 {lat['p95']:.0f} ms（目标 < {GOALS['p95_latency_ms']:.0f} ms）")
+    sweep = "，".join(f"{s['threshold']}: {s['share']:.0%}/{(s['accuracy'] or 0):.1%}"
+                     for s in r["threshold_sweep"])
+    typer.echo(f"  阈值 → 覆盖/准确率 threshold → share/accuracy: {sweep}")

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     web_dist: Path = Field(ROOT / "web_widget" / "dist", description="built web assets")
+    # Uploads and meter photos (issue 7)
+    upload_max_image_mb: int = Field(15, description="largest photo accepted, MB")
+    upload_max_video_mb: int = Field(100, description="largest video accepted, MB")
+    meter_jump_factor: float = Field(
+        5.0, description="a photo reading whose daily use exceeds this many times the usual is confirmed"
+    )
     forecast_region: str = Field(
         "cn", description="holiday calendar of the forecasts: cn (调休 included) or it-bwdf"
     )

@@ -20,6 +20,7 @@ from shuiwu.models.households import (
     ReadingSource,
     ReadingStatus,
 )
+from shuiwu.models.photos import MeterFace, MeterPhoto, PhotoStatus, TrainingCrop, Upload
 from shuiwu.models.security import (
     AuthSession,
     CodePurpose,
@@ -49,4 +50,5 @@ __all__ = [
     "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",
     "TariffTier", "Ticket", "TicketAttachment", "TicketCategory", "TicketEvent",
     "TicketStatus", "User",
+    "MeterFace", "MeterPhoto", "PhotoStatus", "TrainingCrop", "Upload",
 ]

@@ -1,0 +1,343 @@
+"""Read a whole meter photo: find the counter window, straighten it, read every wheel with two
+readers, read the pointer dials, reconcile them, and say how sure the result is.
+
+Steps (each one a function below):
+1. `image.open_photo` / `check_quality`: type by content, size, EXIF turn, too dark / blurred.
+2. `_window_candidates`: PP-OCR's text detector (the DB model) proposes text boxes; dark
+   rectangular frames found by contours propose more. Each candidate is straightened by its
+   perspective transform and cut into `wheels` equal cells; our digit classifier scores how
+   much the cells look like digit wheels, and the best candidate is the counter window.
+3. Per wheel: our classifier (0–9 or "between two digits") and PP-OCR recognition of the
+   whole window; agreeing readers give a high confidence, disagreeing ones a low one. A wheel
+   between two digits takes the lower one if the next-lower wheel or dial is past 5, else
+   the upper one ("just rolled").
+4. Dials: circles (Hough) below the window in the straightened face, each read by the needle
+   regressor; each dial's digit is reconciled with the next dial (a dial near 9.9 while the
+   next shows 0.x has already stepped).
+5. Status from the weakest position: `accepted`, `confirm` or `review` (thresholds set from the
+   whole-photo evaluation, docs/vision.md), reason in Chinese.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from PIL import Image
+
+from shuiwu.errors import InvalidInput
+from vision import digits as digit_model
+from vision import messages, ocr
+from vision import needles as needle_model
+from vision.datasets import DIGIT_LABELS
+from vision.image import check_quality, open_photo
+from vision.preprocess import DIGIT_SIZE, NEEDLE_SIZE, to_array
+from vision.synth import Layout
+
+# Set from `shuiwu vision eval --photos` (docs/vision.md): at or above ACCEPT every position,
+# the photo is accepted on image evidence; below CONFIRM for any position it goes to staff.
+ACCEPT = 0.90
+CONFIRM = 0.50
+WINDOW_H = 64  # straightened window height, px
+DEFAULT_LAYOUT = Layout(5, 0, 3)
+
+
+@dataclass
+class Position:
+    value: int
+    confidence: float
+    kind: str  # "wheel", "red", "dial"
+    rolling: bool = False
+
+    def as_dict(self) -> dict:
+        return {"value": str(self.value), "confidence": round(self.confidence, 4)}
+
+
+@dataclass
+class MeterRead:
+    reading: Decimal | None
+    positions: list[Position]
+    status: str  # accepted | confirm | review
+    reason: str
+    window: Image.Image | None = None  # the straightened counter window, for the review queue
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def digits(self) -> list[dict]:
+        return [p.as_dict() for p in self.positions]
+
+    def as_dict(self) -> dict:
+        return {
+            "reading": None if self.reading is None else str(self.reading),
+            "digits": self.digits,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+# ---------------------------------------------------------------- locating the window
+
+
+def _order(pts: np.ndarray) -> np.ndarray:
+    """Corners clockwise from top-left."""
+    pts = np.asarray(pts, np.float32)
+    s, d = pts.sum(1), np.diff(pts, axis=1).ravel()
+    return np.array([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]], np.float32)
+
+
+def _frames(grey: np.ndarray) -> list[np.ndarray]:
+    """Dark rectangular frames (a counter window's surround), as 4 corners."""
+    import cv2
+
+    small = grey
+    _, dark = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(dark, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    area = grey.shape[0] * grey.shape[1]
+    out = []
+    for cnt in contours:
+        a = cv2.contourArea(cnt)
+        if a < area * 0.004 or a > area * 0.3:
+            continue
+        rect = cv2.minAreaRect(cnt)
+        (w, h) = rect[1]
+        if min(w, h) == 0:
+            continue
+        aspect = max(w, h) / min(w, h)
+        if 2.0 <= aspect <= 10 and a / (w * h) > 0.75:
+            out.append(_order(cv2.boxPoints(rect)))
+    return out
+
+
+def _expand(box: np.ndarray, fx: float, fy: float) -> np.ndarray:
+    c = box.mean(0)
+    right = (box[1] - box[0] + box[2] - box[3]) / 2
+    down = (box[3] - box[0] + box[2] - box[1]) / 2
+    return np.array(
+        [c + s * (right * (0.5 + fx)) * sx + (down * (0.5 + fy)) * sy
+         for s, (sx, sy) in zip([1, 1, 1, 1], [(-1, -1), (1, -1), (1, 1), (-1, 1)], strict=True)],
+        np.float32,
+    )
+
+
+def _cells(window: np.ndarray, n: int) -> list[Image.Image]:
+    h, w = window.shape[:2]
+    step = w / n
+    return [Image.fromarray(window[:, round(i * step): round((i + 1) * step)]) for i in range(n)]
+
+
+def _straighten(rgb: np.ndarray, box: np.ndarray) -> np.ndarray:
+    import cv2
+
+    box = _order(box)
+    width = max(np.linalg.norm(box[1] - box[0]), np.linalg.norm(box[2] - box[3]))
+    height = max(np.linalg.norm(box[3] - box[0]), np.linalg.norm(box[2] - box[1]))
+    out_w = max(8, round(WINDOW_H * width / max(height, 1)))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, WINDOW_H], [0, WINDOW_H]], np.float32)
+    return cv2.warpPerspective(rgb, cv2.getPerspectiveTransform(box, dst), (out_w, WINDOW_H),
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+@dataclass
+class _Window:
+    box: np.ndarray
+    image: np.ndarray
+    probs: np.ndarray  # n × 11
+    score: float
+
+
+def _score_window(rgb: np.ndarray, box: np.ndarray, n: int) -> _Window | None:
+    box = _order(box)
+    width = np.linalg.norm(box[1] - box[0])
+    height = np.linalg.norm(box[3] - box[0])
+    if height < 12 or width < height:
+        return None
+    win = _straighten(rgb, box)
+    cells = _cells(win, n)
+    aspect = win.shape[1] / n / WINDOW_H  # a wheel cell is about 0.5–0.9 as wide as tall
+    if not 0.35 <= aspect <= 1.3:
+        return None
+    probs = digit_model.predict(np.stack([to_array(c, DIGIT_SIZE) for c in cells]))
+    score = float(probs.max(1).mean())
+    return _Window(box, win, probs, score)
+
+
+def locate_window(image: Image.Image, wheels: int | None) -> _Window | None:
+    rgb = np.asarray(image)
+    import cv2
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    candidates: list[np.ndarray] = []
+    for box in ocr.detect_boxes(image, max_side=640):
+        candidates.append(_expand(_order(box), 0.02, 0.12))
+    for frame in _frames(grey):
+        candidates.append(_expand(frame, -0.015, -0.06))  # just inside the frame
+    best: _Window | None = None
+    for box in candidates:
+        counts = [wheels] if wheels else range(4, 9)
+        for n in counts:
+            found = _score_window(rgb, box, n)
+            if found and (best is None or found.score > best.score):
+                best = found
+    return best if best and best.score >= 0.6 else None
+
+
+# ---------------------------------------------------------------- reading wheels and dials
+
+
+def _ocr_digits(window: np.ndarray, n: int) -> tuple[str | None, float]:
+    (text, score), = ocr.recognise([window])
+    found = "".join(ch for ch in text if ch.isdigit())
+    return (found if len(found) == n else None), score
+
+
+def _wheel(probs: np.ndarray, ocr_digit: str | None, ocr_score: float) -> Position:
+    label = DIGIT_LABELS[int(probs.argmax())]
+    p = float(probs.max())
+    if label == "NaN":
+        order = np.argsort(probs[:10])[::-1]
+        a, b = int(order[0]), int(order[1])
+        lower = a if (a + 1) % 10 == b else b if (b + 1) % 10 == a else None
+        if lower is None and ocr_digit is not None:
+            o = int(ocr_digit)
+            lower = o if (o + 1) % 10 in (a, b) else (o - 1) % 10 if (o - 1) % 10 in (a, b) else None
+        if lower is None:
+            return Position(a, 0.3 * p, "wheel", rolling=True)
+        return Position(lower, 0.9 * min(1.0, p + probs[a] + probs[b]), "wheel", rolling=True)
+    d = int(label)
+    if ocr_digit is None:
+        return Position(d, 0.93 * p, "wheel")
+    if int(ocr_digit) == d:
+        return Position(d, 1 - (1 - p) * (1 - 0.5 * ocr_score), "wheel")
+    return Position(d, 0.45 * p, "wheel")
+
+
+def _dial_digits(values: list[float]) -> list[Position]:
+    """Digits of dials ×0.1, ×0.01, … from their continuous needle values, reconciled."""
+    out: list[Position] = []
+    for i, v in enumerate(values):
+        if i + 1 < len(values):
+            nxt = values[i + 1]
+            d = round(v - nxt / 10) % 10
+            err = abs((v - (d + nxt / 10) + 5) % 10 - 5)
+            conf = max(0.0, 1 - err / 0.6)
+        else:
+            d = math.floor(v) % 10
+            edge = min(v % 1, 1 - v % 1)
+            conf = 0.97 if edge > 0.15 else 0.6
+        out.append(Position(int(d), conf, "dial"))
+    return out
+
+
+def _resolve_rolling(positions: list[Position], next_lower: list[float]) -> None:
+    """A wheel between two digits: the lower one unless the next-lower position is near 0."""
+    for i, pos in enumerate(positions):
+        if not pos.rolling:
+            continue
+        below = next_lower[i]
+        if below is not None and below < 3:
+            pos.value = (pos.value + 1) % 10
+
+
+def locate_dials(image: Image.Image, window: _Window, count: int) -> list[Image.Image]:
+    """Crops of the `count` dials below the window, left to right, in the window's frame."""
+    import cv2
+
+    if count == 0:
+        return []
+    box = window.box
+    height = np.linalg.norm(box[3] - box[0])
+    width = np.linalg.norm(box[1] - box[0])
+    scale = WINDOW_H / max(height, 1)
+    out_w, win_w = round(width * scale * 2.2), round(width * scale)
+    out_h = WINDOW_H * 6
+    ox, oy = (out_w - win_w) / 2, WINDOW_H * 0.5
+    dst = np.array([[ox, oy], [ox + win_w, oy], [ox + win_w, oy + WINDOW_H], [ox, oy + WINDOW_H]],
+                   np.float32)
+    matrix = cv2.getPerspectiveTransform(box, dst)
+    face = cv2.warpPerspective(np.asarray(image), matrix, (out_w, out_h),
+                               borderMode=cv2.BORDER_REPLICATE)
+    grey = cv2.medianBlur(cv2.cvtColor(face, cv2.COLOR_RGB2GRAY), 5)
+    top = round(oy + WINDOW_H * 1.3)
+    circles = cv2.HoughCircles(grey[top:], cv2.HOUGH_GRADIENT, dp=1.2, minDist=WINDOW_H * 0.8,
+                               param1=100, param2=30, minRadius=round(WINDOW_H * 0.35),
+                               maxRadius=round(WINDOW_H * 1.1))
+    if circles is None:
+        return []
+    found = [(x, y + top, r) for x, y, r in circles[0]]
+    # The row of dials: the `count` circles of similar size closest to the window's bottom.
+    found.sort(key=lambda c: c[1])
+    row = [c for c in found if abs(c[1] - found[0][1]) < WINDOW_H * 0.9][: max(count, 1) * 2]
+    if len(row) < count:
+        return []
+    row = sorted(row, key=lambda c: c[2], reverse=True)[:count]
+    row.sort(key=lambda c: c[0])
+    crops = []
+    for x, y, r in row:
+        r = r * 1.0
+        crop = face[max(0, round(y - r)): round(y + r), max(0, round(x - r)): round(x + r)]
+        crops.append(Image.fromarray(crop))
+    return crops
+
+
+# ---------------------------------------------------------------- the whole photo
+
+
+def read_meter(data: bytes, layout: Layout | None = None) -> MeterRead:
+    """Read a meter photo (file bytes). `InvalidInput` (Chinese) for a photo to retake."""
+    photo = open_photo(data)
+    check_quality(photo.image)
+    known = layout is not None
+    layout = layout or DEFAULT_LAYOUT
+    window = locate_window(photo.image, layout.wheels if known else None)
+    if window is None:
+        raise InvalidInput(messages.NO_METER, field="file")
+    n = len(window.probs)
+    ocr_text, ocr_score = _ocr_digits(window.image, n)
+    wheels = [
+        _wheel(window.probs[i], ocr_text[i] if ocr_text else None, ocr_score) for i in range(n)
+    ]
+    digits_count = layout.digits if known else n
+    red = n - digits_count
+    for pos in wheels[digits_count:]:
+        pos.kind = "red"
+    dial_crops = locate_dials(photo.image, window, layout.dials)
+    notes = []
+    dial_values: list[float] = []
+    if dial_crops:
+        dial_values = [float(v) for v in needle_model.predict(
+            np.stack([to_array(c, NEEDLE_SIZE) for c in dial_crops]))]
+    elif layout.dials:
+        notes.append("未能找到全部指针表盘，小数部分无法读取")
+    dials = _dial_digits(dial_values)
+    # What the wheel after each wheel shows, as a continuous 0–10 value.
+    next_lower: list[float | None] = []
+    for i in range(n):
+        if i + 1 < n:
+            nxt = wheels[i + 1]
+            next_lower.append(None if nxt.rolling else float(nxt.value))
+        else:
+            next_lower.append(dial_values[0] if dial_values else None)
+    _resolve_rolling(wheels, next_lower)
+    positions = wheels + dials
+    integer = "".join(str(p.value) for p in wheels[:digits_count])
+    decimals = "".join(str(p.value) for p in wheels[digits_count:] + dials)
+    reading = Decimal(f"{integer}.{decimals}" if decimals else integer)
+    status, reason = _status(positions, notes, red + layout.dials - len(dials) - red)
+    return MeterRead(reading, positions, status, reason, Image.fromarray(window.image), notes)
+
+
+def _status(positions: list[Position], notes: list[str], missing_dials: int) -> tuple[str, str]:
+    weakest = min((p.confidence for p in positions), default=0.0)
+    if missing_dials or notes:
+        return "review", "；".join(notes) or "小数部分无法读取"
+    if weakest >= ACCEPT:
+        return "accepted", "读数清晰，两种识别方法一致"
+    doubtful = [i + 1 for i, p in enumerate(positions) if p.confidence < ACCEPT]
+    places = "、".join(f"第 {i} 位" for i in doubtful)
+    rolling = any(p.rolling for p in positions)
+    why = f"{places}不够清晰" + ("（字轮正在翻转）" if rolling else "")
+    if weakest >= CONFIRM:
+        return "confirm", f"{why}，请核对读数是否与水表一致"
+    return "review", f"{why}，已转人工复核"
