@@ -1,0 +1,25 @@
+"""User-facing Chinese messages of document recognition, in one place."""
+
+NO_TEXT = "图片中没有找到文字：请把票据或证件平铺、对准、光线充足后重新拍照。"
+UNKNOWN_TYPE = (
+    "没有认出这是哪种单据：目前支持水费账单、缴费凭证、发票、不动产权证书和身份证。"
+    "请确认上传的是这些单据的照片，或手动选择单据类型。"
+)
+BAD_TYPE = "不支持的单据类型：{kind}。可选：{choices}。"
+FEW_FIELDS = "照片里的字看不清，只认出了少数信息：请在光线充足处正对单据重新拍照，或直接手动填写。"
+
+BAD_ID_FORMAT = "身份证号应为 18 位（最后一位可以是 X）"
+BAD_ID_CHECKSUM = "身份证号校验位不对，可能有字没认准，请核对"
+BAD_ID_BIRTH = "身份证号中的出生日期不合理，请核对"
+ID_BIRTH_MISMATCH = "出生日期与身份证号不一致，请核对"
+BAD_DATE = "日期不合理，请按 2024-05-12 的格式核对"
+BAD_AMOUNT = "金额应为大于 0 的数字，最多两位小数"
+BAD_ACCOUNT_NO = "户号应为 10 位数字，以本市区号 31–36 开头"
+BAD_NAME = "姓名或名称应为 2–40 个汉字"
+BAD_TEXT = "内容太短，请核对"
+BAD_CERTIFICATE_NO = "不动产权证号格式应如：某(2021)某市不动产权第0012345号"
+BAD_AREA = "面积应为大于 0 的数字（平方米）"
+BAD_INVOICE_CODE = "发票代码应为 10 或 12 位数字"
+BAD_INVOICE_NO = "发票号码应为 8 位或 20 位数字"
+BAD_SERIAL = "交易流水号应为 12–32 位数字"
+NOT_FOUND_ON_DOCUMENT = "未在照片中找到，请手动填写"
