@@ -38,6 +38,9 @@ app.add_typer(cli_vision.vision_app, name="vision")
 app.command("read-digit", help=cli_vision.READ_DIGIT_HELP)(cli_vision.read_digit)
 app.command("read-needle", help=cli_vision.READ_NEEDLE_HELP)(cli_vision.read_needle)
 app.command("read-meter", help=cli_vision.READ_METER_HELP)(cli_vision.read_meter)
+from shuiwu import cli_docs  # noqa: E402
+
+app.command("read-doc", help=cli_docs.READ_DOC_HELP)(cli_docs.read_doc)
 from shuiwu.cli_kb import kb_app  # noqa: E402
 
 app.add_typer(kb_app, name="kb")
