@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     forecast_region: str = Field(
         "cn", description="holiday calendar of the forecasts: cn (调休 included) or it-bwdf"
     )
+    forecast_datasets_dir: Path = Field(
+        ROOT.parent / "shared" / "datasets" / "forecast",
+        description="BWDF district-meter hourly inflows and weather (the hourly DMA forecasts)",
+    )
+    forecast_spark_url: str = Field(
+        "local[2]", description="Spark master of `shuiwu forecast batch --spark` (spark://host:7077)"
+    )
+    forecast_batch_workers: int = Field(2, description="processes of the nightly forecast batch")
+    forecast_nightly_model: str = Field("gbm", description="model of the nightly batch")
 
     @field_validator("database_url")
     @classmethod

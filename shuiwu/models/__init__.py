@@ -12,6 +12,7 @@ from shuiwu.models.billing import (
     Tariff,
     TariffTier,
 )
+from shuiwu.models.forecasts import ForecastJob, ForecastJobLog, ForecastSnapshot, JobStatus
 from shuiwu.models.households import (
     DistrictFlow,
     Household,
@@ -45,7 +46,7 @@ from shuiwu.models.service import (
 __all__ = [
     "AuditEntry", "AuthSession", "CodePurpose", "OutboxMessage", "OutboxStatus", "RefreshToken",
     "VerificationCode", "Bill", "BillLine", "BillStatus", "BindingStatus", "ChargeKind",
-    "DistrictFlow", "FaqEntry", "FaqVersion", "Household", "HouseholdMember", "Meter",
+    "DistrictFlow", "FaqEntry", "ForecastJob", "ForecastJobLog", "ForecastSnapshot", "JobStatus", "FaqVersion", "Household", "HouseholdMember", "Meter",
     "Notification", "NotificationChannel", "Payment", "PaymentMethod", "PaymentStatus",
     "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",
     "TariffTier", "Ticket", "TicketAttachment", "TicketCategory", "TicketEvent",
