@@ -51,6 +51,12 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("PATCH", "/api/v1/admin/users/{user_id}"): {"role": "admin", "is_active": False},
     ("POST", "/api/v1/notifications/{notification_id}/read"): None,
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): None,
+    ("GET", "/api/v1/forecasts/jobs/{job_id}"): None,
+    ("POST", "/api/v1/forecasts/jobs/{job_id}/cancel"): None,
+    ("POST", "/api/v1/forecasts/jobs/{job_id}/save"): {"name": "抢来的预测"},
+    ("DELETE", "/api/v1/forecasts/jobs/{job_id}"): None,
+    ("GET", "/api/v1/forecasts/jobs/{job_id}/export"): None,
+    ("GET", "/api/v1/forecasts/households/{household_id}/outlook"): None,
 }
 # Routes with an id that a resident cannot aim at someone else's data, and why.
 EXCLUDED: dict[tuple[str, str], str] = {}
@@ -129,6 +135,12 @@ def tenants(session, make_user):
         "payment_id": payment_b.id, "notification_id": note_b.id, "session_id": login_b.id,
         "binding_id": binding_b.id, "user_id": b.id,
     }
+    from shuiwu.models import ForecastJob, JobStatus
+
+    job_b = ForecastJob(owner_id=b.id, config={"regions": []}, status=JobStatus.DONE, result={"regions": []})
+    session.add(job_b)
+    session.commit()
+    ids_of_b["job_id"] = job_b.id
     return a, home_a, ids_of_b
 
 
