@@ -73,6 +73,25 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     web_dist: Path = Field(ROOT / "web_widget" / "dist", description="built web assets")
+    # Payments. Empty gateway URLs = local fakes started by the app on free ports (not in production);
+    # empty key paths = development keys generated once into data_dir/payment_keys.
+    wechatpay_base_url: str = Field("", description="https://api.mch.weixin.qq.com or a fake")
+    wechatpay_mchid: str = Field("1900000109", description="WeChat Pay merchant id")
+    wechatpay_appid: str = Field("wxd678efh567hg6787", description="app id the orders belong to")
+    wechatpay_serial_no: str = Field("", description="serial of the merchant API certificate")
+    wechatpay_private_key_path: str = Field("", description="merchant API private key (PEM)")
+    wechatpay_platform_public_key_path: str = Field("", description="platform public key (PEM)")
+    wechatpay_apiv3_key: str = Field("", description="32-byte APIv3 key (notify decryption)")
+    alipay_gateway_url: str = Field("", description="https://openapi.alipay.com/gateway.do or a fake")
+    alipay_app_id: str = Field("2021000000000001", description="Alipay app id")
+    alipay_private_key_path: str = Field("", description="app private key (PEM, RSA2)")
+    alipay_public_key_path: str = Field("", description="Alipay's public key (PEM)")
+    payment_notify_base_url: str = Field(
+        "", description="where gateways post notifies; empty = base_url"
+    )
+    # Human handoff: service hours in local time, "8:00-20:00"
+    handoff_hours: str = Field("8:00-20:00", description="hours staff answer chats (local time)")
+
     # Uploads and meter photos (issue 7)
     upload_max_image_mb: int = Field(15, description="largest photo accepted, MB")
     upload_max_video_mb: int = Field(100, description="largest video accepted, MB")

@@ -29,6 +29,7 @@ from shuiwu.api.routes import (
     kb,
     notifications,
     outbox,
+    payments,
     readings,
     uploads,
     webhook,
@@ -83,7 +84,7 @@ def create_app() -> FastAPI:
 
     for module in (
         health, auth, households, bindings, notifications, admin, outbox, webhook,
-        kb, readings, documents, forecasts, chat, uploads,
+        kb, readings, documents, forecasts, chat, uploads, payments,
     ):
         app.include_router(module.router)
     _mount_docs(app)

@@ -21,6 +21,12 @@ from shuiwu.models.households import (
     ReadingSource,
     ReadingStatus,
 )
+from shuiwu.models.payments_chat import (
+    HandoffMessage,
+    HandoffRequest,
+    HandoffStatus,
+    PaymentOrder,
+)
 from shuiwu.models.photos import MeterFace, MeterPhoto, PhotoStatus, TrainingCrop, Upload
 from shuiwu.models.security import (
     AuthSession,
@@ -50,6 +56,6 @@ __all__ = [
     "Notification", "NotificationChannel", "Payment", "PaymentMethod", "PaymentStatus",
     "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",
     "TariffTier", "Ticket", "TicketAttachment", "TicketCategory", "TicketEvent",
-    "TicketStatus", "User",
+    "TicketStatus", "User", "HandoffMessage", "HandoffRequest", "HandoffStatus", "PaymentOrder",
     "MeterFace", "MeterPhoto", "PhotoStatus", "TrainingCrop", "Upload",
 ]

@@ -51,6 +51,8 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("PATCH", "/api/v1/admin/users/{user_id}"): {"role": "admin", "is_active": False},
     ("POST", "/api/v1/notifications/{notification_id}/read"): None,
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): None,
+    ("GET", "/api/v1/payments/{payment_id}"): None,
+    ("GET", "/api/v1/households/{household_id}/payments"): None,
     ("GET", "/api/v1/forecasts/jobs/{job_id}"): None,
     ("POST", "/api/v1/forecasts/jobs/{job_id}/cancel"): None,
     ("POST", "/api/v1/forecasts/jobs/{job_id}/save"): {"name": "抢来的预测"},
@@ -71,6 +73,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/password/reset"): "password reset by code",
     ("POST", "/api/v1/auth/not-me"): "the signed link of a new-place alert",
     ("POST", "/api/v1/auth/logout"): "ends whatever session the caller names; quiet if none",
+    ("POST", "/api/v1/payments/notify/wechat"): "gateway callback, accepted only if WeChat signed it",
+    ("POST", "/api/v1/payments/notify/alipay"): "gateway callback, accepted only if Alipay signed it",
 }
 
 
