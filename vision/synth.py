@@ -105,18 +105,21 @@ def _rolling_wheel(lower: Image.Image, upper: Image.Image, share: float, size) -
     return out
 
 
-def _reading(rng: random.Random, layout: Layout) -> tuple[list[int], float, Decimal]:
+def _reading(rng: random.Random, layout: Layout, forced: float | None = None
+             ) -> tuple[list[int], float, Decimal]:
     """Integer digits, the continuous fraction below them, and the reading the face shows."""
     top = 10 ** layout.digits
     value = min(int(rng.expovariate(1 / 900)), top - 1) if rng.random() < 0.8 else rng.randrange(top)
     frac = rng.random()
+    if forced is not None:
+        value, frac = int(forced), forced % 1
     ints = [int(c) for c in f"{value:0{layout.digits}d}"]
     shown = Decimal(value) + Decimal(int(frac * 10**layout.decimals)) / Decimal(10**layout.decimals)
     return ints, frac, shown
 
 
-def render(rng: random.Random, crops: _Crops, layout: Layout) -> SynthPhoto:
-    ints, frac, reading = _reading(rng, layout)
+def render(rng: random.Random, crops: _Crops, layout: Layout, value: float | None = None) -> SynthPhoto:
+    ints, frac, reading = _reading(rng, layout, value)
     face_r = 300
     size = 2 * face_r + 80
     face = Image.new("RGB", (size, size), (0, 0, 0))
