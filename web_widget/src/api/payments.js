@@ -1,0 +1,13 @@
+// Online bill payment.
+import { request } from './client'
+
+const post = (path, body) => request(path, { method: 'POST', body: body ?? {} })
+
+// ── Payments ────────────────────────────────────────────────────────────────────────────────
+export const startPayment = (billId, method, amount) =>
+  post('/api/v1/payments', { bill_id: billId, method, amount })
+
+export const getPayment = (id) => request(`/api/v1/payments/${id}`)
+
+export const paymentHistory = (householdId, limit = 50) =>
+  request(`/api/v1/households/${householdId}/payments`, { query: { limit } })
