@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded")
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa server")
     rasa_token: str = Field("", description="token for Rasa's HTTP API; empty = no token")
+    chat_socket_url: str = Field(
+        "",
+        description="where browsers open the chat socket (socket.io on Rasa); empty = RASA_URL"
+        " in development, the page's own origin (the reverse proxy's /socket.io/) in production",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -151,6 +156,13 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def chat_socket_origin(self) -> str:
+        """The chat socket's origin for the widget; "" = the origin of the page it is on."""
+        if self.chat_socket_url:
+            return self.chat_socket_url.rstrip("/")
+        return "" if self.environment == "production" else self.rasa_url.rstrip("/")
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -90,8 +90,20 @@ def create_app() -> FastAPI:
     _mount_docs(app)
     _install_security_headers(app)
     _install_cors(app, settings)
+    _widget_config(app, settings)
     _mount_web(app, settings.web_dist)
     return app
+
+
+def _widget_config(app: FastAPI, settings: Settings) -> None:
+    """Where the chat widget opens its socket: it reads this beside its own script."""
+
+    @app.get("/widget/config.json", include_in_schema=False)
+    async def widget_config() -> JSONResponse:
+        return JSONResponse(
+            {"socket_url": settings.chat_socket_origin, "socket_path": "/socket.io"},
+            headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+        )
 
 
 # Element Plus sets inline styles, hence style-src 'unsafe-inline'; scripts stay 'self' only.

@@ -164,12 +164,24 @@ def rasa_command(settings: Settings, port: int, model: Path | str) -> tuple[list
     ]
     if settings.rasa_token:
         cmd += ["--auth-token", settings.rasa_token]
-    return cmd, rasa_environment()
+    return cmd, rasa_environment(settings=settings)
 
 
-def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Our environment minus anything pointing at the app's venv, plus Rasa's quiet knobs."""
+def rasa_environment(
+    base: dict[str, str] | None = None, settings: Settings | None = None
+) -> dict[str, str]:
+    """Our environment minus anything pointing at the app's venv, plus Rasa's quiet knobs.
+
+    With `settings`, also what channels/web.py needs: the app's JWT key (SECRET_KEY, the
+    generated development key included) and the Redis URL that joins its rooms across replicas.
+    """
     env = dict(os.environ if base is None else base)
+    if settings is not None:
+        env["SECRET_KEY"] = settings.jwt_key
+        if settings.redis_url:
+            env["CHAT_SOCKET_REDIS_URL"] = settings.redis_url
+        else:
+            env.pop("CHAT_SOCKET_REDIS_URL", None)
     for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONUSERBASE"):
         env.pop(name, None)
     app_bin = str(ROOT / ".venv" / "bin")

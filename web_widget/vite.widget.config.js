@@ -1,5 +1,5 @@
 // The embeddable chat widget: one IIFE script at dist/widget/widget.js that any host page
-// can include with a plain <script> tag. It must not pull in Vue or the portal's styles.
+// can include with a plain <script> tag: plain DOM in a shadow root, no Vue, no host styles.
 import { defineConfig } from 'vite'
 
 export default defineConfig({
