@@ -66,6 +66,11 @@ def prepare(settings: Settings, *, demo: bool, households: int) -> list[dict]:
                 "请勿删除，否则已加密的数据无法读取；生产环境请设置 FIELD_KEYS 与 BLIND_INDEX_KEY）"
             )
     migrate.upgrade(settings.effective_database_url)
+    from shuiwu.services.kb import seed_from_content
+
+    with session_scope() as session:  # production too: an empty knowledge base gets the shipped content
+        if written := seed_from_content(session):
+            print(f"==> 已写入知识库初始内容：{written} 条")
     if not demo:
         return []
     from shuiwu.demo.seed import seed

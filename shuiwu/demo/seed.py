@@ -41,8 +41,6 @@ from shuiwu.models import (
     BindingStatus,
     ChargeKind,
     DistrictFlow,
-    FaqEntry,
-    FaqVersion,
     Household,
     HouseholdMember,
     Meter,
@@ -912,36 +910,9 @@ class _Seeder:
         }
 
     def _faq(self, users: dict[str, User]) -> None:
-        admin = users["demo_admin"].id
-        staff = users["demo_staff"].id
-        tariff = self._tariff_text()
-        created = _utc(self.start, 10)
-        for k, (category, question, answer, keywords) in enumerate(content.FAQ):
-            entry = FaqEntry(category=category, is_published=True, created_at=created)
-            entry.versions.append(
-                FaqVersion(
-                    version=1,
-                    question=question,
-                    answer=answer.replace("{tariff}", tariff),
-                    keywords=keywords,
-                    edited_by_id=admin,
-                    created_at=created,
-                )
-            )
-            if k in content.FAQ_SECOND_VERSION:
-                entry.versions.append(
-                    FaqVersion(
-                        version=2,
-                        question=question,
-                        answer=content.FAQ_SECOND_VERSION[k],
-                        keywords=keywords,
-                        edited_by_id=staff,
-                        created_at=_utc(self.today - timedelta(days=30 + k), 15),
-                    )
-                )
-            self.session.add(entry)
-        self.session.flush()
-        self.report.details["faq_entries"] = len(content.FAQ)
+        from shuiwu.services.kb import seed_from_content
+
+        self.report.details["faq_entries"] = seed_from_content(self.session, users["demo_admin"])
 
     def _tariff_text(self) -> str:
         from shuiwu.models import Tariff

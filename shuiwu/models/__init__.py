@@ -21,6 +21,17 @@ from shuiwu.models.households import (
     ReadingSource,
     ReadingStatus,
 )
+from shuiwu.models.kb import (
+    KbEntry,
+    KbFeedback,
+    KbKind,
+    KbQueueItem,
+    KbState,
+    KbStatus,
+    KbVersion,
+    QueueReason,
+    QueueStatus,
+)
 from shuiwu.models.payments_chat import (
     HandoffMessage,
     HandoffRequest,
@@ -38,8 +49,6 @@ from shuiwu.models.security import (
 )
 from shuiwu.models.service import (
     AuditEntry,
-    FaqEntry,
-    FaqVersion,
     Notification,
     NotificationChannel,
     Ticket,
@@ -57,5 +66,11 @@ __all__ = [
     "Reading", "ReadingSource", "ReadingStatus", "Role", "StaffFunction", "Tariff",
     "TariffTier", "Ticket", "TicketAttachment", "TicketCategory", "TicketEvent",
     "TicketStatus", "User", "HandoffMessage", "HandoffRequest", "HandoffStatus", "PaymentOrder",
+    "KbEntry", "KbFeedback", "KbKind", "KbQueueItem", "KbState", "KbStatus", "KbVersion",
+    "QueueReason", "QueueStatus",
     "MeterFace", "MeterPhoto", "PhotoStatus", "TrainingCrop", "Upload",
 ]
+
+# The knowledge base replaced the foundation's FAQ tables; the old names stay importable.
+FaqEntry = KbEntry
+FaqVersion = KbVersion

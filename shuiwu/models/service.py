@@ -1,4 +1,4 @@
-"""Repair tickets, notifications, FAQ entries and the audit log."""
+"""Repair tickets, notifications and the audit log (knowledge-base entries: shuiwu/models/kb.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shuiwu.db import Base
@@ -127,37 +127,3 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))
 
-
-class FaqEntry(Base):
-    """A question staff maintain; its text lives in versions, the newest is current."""
-
-    __tablename__ = "faq_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), index=True)
-    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    versions: Mapped[list[FaqVersion]] = relationship(
-        back_populates="entry", order_by="FaqVersion.version", cascade="all, delete-orphan"
-    )
-
-    @property
-    def current(self) -> FaqVersion | None:
-        return self.versions[-1] if self.versions else None
-
-
-class FaqVersion(Base):
-    __tablename__ = "faq_versions"
-    __table_args__ = (UniqueConstraint("entry_id", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
-    version: Mapped[int] = mapped_column(Integer)
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
-    keywords: Mapped[str] = mapped_column(String(255), default="")
-    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    entry: Mapped[FaqEntry] = relationship(back_populates="versions")

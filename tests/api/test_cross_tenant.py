@@ -61,10 +61,18 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/forecasts/households/{household_id}/outlook"): None,
 }
 # Routes with an id that a resident cannot aim at someone else's data, and why.
+_KB_SHARED = "knowledge-base entries are shared content, not a resident's data; writes are staff-only (403 for residents: tests/api/test_kb_editing.py)"
 EXCLUDED: dict[tuple[str, str], str] = {
     **{("POST" if suffix else "GET", f"/api/v1/chat/handoffs/{{handoff_id}}{suffix}"):
        "staff console of human handoff: residents get 403 (tests/api/test_handoff.py)"
        for suffix in ("", "/accept", "/messages", "/close")},
+    ("GET", "/api/v1/kb/entries/{entry_id}"): "published FAQ entries are public reading",
+    ("POST", "/api/v1/kb/entries/{entry_id}/rate"): "anyone may rate a published FAQ entry",
+    ("PUT", "/api/v1/kb/entries/{entry_id}"): _KB_SHARED,
+    ("POST", "/api/v1/kb/entries/{entry_id}/retire"): _KB_SHARED,
+    ("POST", "/api/v1/kb/entries/{entry_id}/rollback"): _KB_SHARED,
+    ("GET", "/api/v1/kb/entries/{entry_id}/history"): _KB_SHARED,
+    ("POST", "/api/v1/kb/queue/{item_id}/close"): "the staff queue of unanswered questions; staff-only",
 }
 # /api/ routes that answer without a login, and why that is safe.
 PUBLIC: dict[tuple[str, str], str] = {
@@ -77,6 +85,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/password/reset"): "password reset by code",
     ("POST", "/api/v1/auth/not-me"): "the signed link of a new-place alert",
     ("POST", "/api/v1/auth/logout"): "ends whatever session the caller names; quiet if none",
+    ("POST", "/api/v1/kb/ask"): "the FAQ assistant answers visitors too (questions only, no personal data)",
+    ("GET", "/api/v1/kb/entries"): "published FAQ entries are public reading",
+    ("GET", "/api/v1/kb/entries/{entry_id}"): "published FAQ entries are public reading",
+    ("POST", "/api/v1/kb/entries/{entry_id}/rate"): "有帮助/没帮助 on a published entry, anonymous allowed",
     ("POST", "/api/v1/payments/notify/wechat"): "gateway callback, accepted only if WeChat signed it",
     ("POST", "/api/v1/payments/notify/alipay"): "gateway callback, accepted only if Alipay signed it",
 }
