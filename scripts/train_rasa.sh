@@ -25,7 +25,7 @@ if [[ -f $MODEL && -f $STAMP && $(cat "$STAMP") == "$sum" ]]; then
   exit 0
 fi
 
-say "训练 Rasa 模型（对话数据有变化，约需半分钟）"
+say "训练 Rasa 模型（对话数据有变化，约需 2–6 分钟）"
 started=$(date +%s)
 log=$ROOT/.cache/rasa-train.log
 # Paths in config.yml (the jieba dictionary) are relative to assistant/, as in the image build.
