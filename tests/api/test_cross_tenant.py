@@ -59,6 +59,7 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("DELETE", "/api/v1/forecasts/jobs/{job_id}"): None,
     ("GET", "/api/v1/forecasts/jobs/{job_id}/export"): None,
     ("GET", "/api/v1/forecasts/households/{household_id}/outlook"): None,
+    ("GET", "/api/v1/documents/bindings/{binding_id}"): None,
 }
 # Routes with an id that a resident cannot aim at someone else's data, and why.
 _KB_SHARED = "knowledge-base entries are shared content, not a resident's data; writes are staff-only (403 for residents: tests/api/test_kb_editing.py)"
@@ -73,6 +74,7 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/kb/entries/{entry_id}/rollback"): _KB_SHARED,
     ("GET", "/api/v1/kb/entries/{entry_id}/history"): _KB_SHARED,
     ("POST", "/api/v1/kb/queue/{item_id}/close"): "the staff queue of unanswered questions; staff-only",
+    ("POST", "/api/v1/documents/{read_id}/confirm"): "read_id is a signed token bound to the user who read the document; anyone else's is not found (tests/documents/test_documents_api.py)",
 }
 # /api/ routes that answer without a login, and why that is safe.
 PUBLIC: dict[tuple[str, str], str] = {

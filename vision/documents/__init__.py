@@ -25,10 +25,10 @@ def sensitive_keys(doc_type: str) -> set[str]:
     return {f.key for f in DOC_TYPES[doc_type].fields if f.sensitive}
 
 
-def read_document(data, doc_type: str | None = None):
+def read_document(data, doc_type: str | None = None, *, max_bytes: int | None = None):
     from vision.documents.reader import read_document as read
 
-    return read(data, doc_type)
+    return read(data, doc_type, max_bytes=max_bytes)
 
 
 __all__ = ["DOC_TYPES", "DocType", "FieldSpec", "Found", "mask_id_number", "masked_value",

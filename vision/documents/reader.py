@@ -68,13 +68,18 @@ class DocumentRead:
         }
 
 
-def open_document(data: bytes) -> Image.Image:
+def open_document(data: bytes, max_bytes: int | None = None) -> Image.Image:
     """Decode an uploaded photo or scan with the same checks as meter photos (type by content,
     byte, pixel and decompression-bomb limits, EXIF orientation), kept at DOC_SIDE."""
     from vision import image as photo_checks
     from vision.preprocess import MAX_PIXELS, _check_size, _pixels_in, _too_large
 
-    content_type = photo_checks.check_photo_bytes(data)
+    try:
+        content_type = photo_checks.check_photo_bytes(data, max_bytes=max_bytes or photo_checks.MAX_PHOTO_BYTES)
+    except InvalidInput as exc:
+        if exc.message == photo_checks.messages.NOT_A_PHOTO:  # theirs names meter photos
+            raise InvalidInput(messages.NOT_A_PHOTO, field="file") from None
+        raise
     if content_type == photo_checks.IMAGE_TYPES["heic"]:
         photo_checks._register_heif()
     try:
@@ -88,7 +93,7 @@ def open_document(data: bytes) -> Image.Image:
     except InvalidInput:
         raise
     except Exception as exc:  # truncated or corrupt files raise many kinds of error
-        raise InvalidInput(photo_checks.messages.NOT_A_PHOTO, field="file") from exc
+        raise InvalidInput(messages.NOT_A_PHOTO, field="file") from exc
     if image.size[0] * image.size[1] > MAX_PIXELS:
         raise InvalidInput(_too_large(image.size[0] * image.size[1]), field="file")
     image = ImageOps.exif_transpose(image).convert("RGB")
@@ -101,7 +106,9 @@ def open_document(data: bytes) -> Image.Image:
     return image
 
 
-def read_document(data: bytes | Image.Image, doc_type: str | None = None) -> DocumentRead:
+def read_document(
+    data: bytes | Image.Image, doc_type: str | None = None, *, max_bytes: int | None = None
+) -> DocumentRead:
     """Read a document photo. `InvalidInput` (Chinese) when it is no usable image, carries no
     text, or is of no kind we know (unless `doc_type` says which)."""
     if doc_type is not None and doc_type not in DOC_TYPES:
@@ -109,7 +116,7 @@ def read_document(data: bytes | Image.Image, doc_type: str | None = None) -> Doc
             messages.BAD_TYPE.format(kind=doc_type, choices="、".join(DOC_TYPES)), field="type"
         )
     started = time.perf_counter()
-    image = data if isinstance(data, Image.Image) else open_document(data)
+    image = data if isinstance(data, Image.Image) else open_document(data, max_bytes)
     if max(image.size) > DOC_SIDE:
         image = image.copy()
         image.thumbnail((DOC_SIDE, DOC_SIDE), Image.Resampling.BICUBIC)
