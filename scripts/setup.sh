@@ -81,6 +81,18 @@ if [[ ! -x $CHROMIUM ]]; then
   fi
 fi
 
+# --- CJK fonts for the rendered test documents (read-doc --eval, tests/documents) --------
+if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "安装中文字体（测试单据渲染用）"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk fonts-wqy-zenhei >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk fonts-wqy-zenhei >/dev/null; } \
+      || echo "警告：中文字体安装失败，单据识别的测试与评估将无法运行；请手动执行 apt-get install fonts-noto-cjk fonts-wqy-zenhei。" >&2
+  else
+    echo "警告：未找到中文字体，单据识别的测试与评估将失败；请以 root 执行 apt-get install fonts-noto-cjk fonts-wqy-zenhei。" >&2
+  fi
+fi
+
 # --- Rasa model -------------------------------------------------------------------------
 if [[ -x scripts/train_rasa.sh ]]; then
   scripts/train_rasa.sh
