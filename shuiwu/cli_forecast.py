@@ -175,3 +175,48 @@ def evaluate(
         typer.echo(eval_verdict(model, goal, result["averages"]))
     if result["auto_choices"]:
         typer.echo(f"auto 的选择：{result['auto_choices']}")
+
+
+@forecast_app.command(
+    "batch",
+    help="夜间批量预测：每个户号、每个片区 / Nightly forecast of every household and district.",
+)
+def batch(
+    spark: Annotated[
+        str | None,
+        typer.Option(
+            "--spark",
+            help="在 Spark 上运行（集群地址，如 spark://host:7077；local[2] 为本机）；"
+            "不加则用本机进程池 / run on Spark",
+        ),
+    ] = None,
+    use_spark: Annotated[
+        bool, typer.Option("--use-spark", help="用配置 FORECAST_SPARK_URL 的 Spark 地址")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="进程池大小，默认 FORECAST_BATCH_WORKERS", min=1, max=64)
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="只预测前 N 个户号（试运行）/ first N households", min=1)
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="默认 FORECAST_NIGHTLY_MODEL")] = None,
+    horizon: Annotated[int, typer.Option(help="预测天数 / days ahead", min=1, max=92)] = 35,
+) -> None:
+    from forecasting.models import MODEL_NAMES
+    from shuiwu.config import get_settings
+    from shuiwu.db import session_scope
+    from shuiwu.services.forecasts import run_nightly
+
+    if model is not None and model not in MODEL_NAMES:
+        _fail(f"未知的模型 {model}，可选：{'|'.join(MODEL_NAMES)}")
+    url = spark or (get_settings().forecast_spark_url if use_spark else None)
+    with session_scope() as session:
+        figures = run_nightly(
+            session, spark_url=url, workers=workers, limit=limit, model=model, horizon=horizon
+        )
+    typer.echo(
+        f"{figures['engine']}：{figures['series']} 个序列（失败 {figures['failed']}，保存 "
+        f"{figures['stored']}），读取数据 {figures['load_seconds']} 秒，预测 "
+        f"{figures['forecast_seconds']} 秒，吞吐 {figures['series_per_second']} 个序列/秒，模型 "
+        f"{figures['model']}"
+    )
