@@ -1,0 +1,126 @@
+"""What every household action shares: the database session, the verified user, which household.
+
+Actions are thin: they find out who is asking (actions/identity.py), load that user from the
+database and call the domain services with them as the actor, which enforce permissions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions import messages
+from actions.identity import identity_of
+from shuiwu.models import Household, Role, User
+from shuiwu.timeutil import today_local
+
+log = logging.getLogger(__name__)
+
+
+def today() -> date:
+    return today_local()
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    from shuiwu.db import session_scope
+
+    with session_scope() as session:
+        yield session
+
+
+def current_intent(tracker: Tracker) -> str | None:
+    # Button payloads ("/query_bill") may come without a ranking; fall back to the intent.
+    return tracker.get_intent_of_latest_message(skip_fallback_intent=True) or (
+        tracker.latest_message.get("intent") or {}
+    ).get("name")
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name and entity.get("value") not in (None, ""):
+            return str(entity["value"])
+    return None
+
+
+def load_user(session: Session, tracker: Tracker) -> User | None:
+    """The verified, active user of this conversation; None for a visitor."""
+    identity = identity_of(tracker)
+    if identity.anonymous:
+        return None
+    user = session.get(User, identity.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def ask_to_login(dispatcher: CollectingDispatcher, intent: str | None) -> None:
+    dispatcher.utter_message(text=messages.household_needs_login(intent))
+    dispatcher.utter_message(json_message={"type": "login", "url": messages.LOGIN_URL})
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that re-asks `intent` with entities: /query_bill{"account_no":"…"}."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def household_label(household: Household) -> str:
+    place = f"{household.district}{household.community}".strip()
+    return f"{household.account_no}（{place}）" if place else household.account_no
+
+
+@dataclass
+class Resolved:
+    user: User | None
+    household: Household | None
+
+    @property
+    def ok(self) -> bool:
+        return self.household is not None
+
+
+def resolve_household(
+    session: Session, tracker: Tracker, dispatcher: CollectingDispatcher, intent: str | None
+) -> Resolved:
+    """The resident's household this request is about, or None after telling them what is missing:
+    log in (visitors), bind one (none bound), or pick one (several bound: buttons)."""
+    from shuiwu.services.households import list_households
+
+    user = load_user(session, tracker)
+    if user is None:
+        ask_to_login(dispatcher, intent)
+        return Resolved(None, None)
+    if user.role is not Role.RESIDENT:
+        dispatcher.utter_message(text=messages.STAFF_USE_CONSOLE)
+        return Resolved(user, None)
+    households = list_households(session, user)
+    if not households:
+        dispatcher.utter_message(
+            text=messages.household_needs_binding(intent),
+            buttons=[{"title": "绑定户号", "payload": "/bind_account"}],
+        )
+        return Resolved(user, None)
+    wanted = latest_entity(tracker, "account_no") or tracker.get_slot("account_no")
+    chosen = next((h for h in households if wanted and h.account_no == wanted.strip()), None)
+    if chosen is None and len(households) == 1:
+        chosen = households[0]
+    if chosen is None:
+        dispatcher.utter_message(
+            text=messages.WHICH_HOUSEHOLD.format(count=len(households)),
+            buttons=[
+                {"title": household_label(h), "payload": intent_payload(intent or "query_bill", account_no=h.account_no)}
+                for h in households[:5]
+            ],
+        )
+    return Resolved(user, chosen)

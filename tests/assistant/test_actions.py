@@ -1,0 +1,252 @@
+"""Custom actions against trackers as Rasa sends them, on a real database.
+
+Identity comes only from the verified sender id + metadata: a resident sees their own
+household's numbers, a visitor is asked to log in, and another household's data never shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+import actions.bill
+import actions.usage
+from actions.bill import ActionShowBill, ActionShowPaymentHistory
+from actions.fallback import ActionFallback
+from actions.forms import ActionCancelForm, ActionCheckHousehold
+from actions.meter import ActionSubmitMeterReading, ValidateMeterReadingForm
+from actions.pay import ActionSubmitPayment
+from actions.repair import ActionRepairStatus, ActionSubmitRepair, ValidateRepairForm
+from actions.usage import ActionShowUsage
+from shuiwu.models import BillLine, BillStatus, ChargeKind, Payment, Reading, ReadingStatus, Ticket
+from tests.api.homes import make_home
+from tests.assistant.trackers import anonymous, auth, run, slot_events, texts, tracker
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    for module in (actions.bill, actions.usage):
+        monkeypatch.setattr(module, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def resident_a(session, make_user):
+    from shuiwu.billing.tariffs import ensure_default_tariffs
+
+    ensure_default_tariffs(session)
+    session.commit()
+    user = make_user("resident")
+    home = make_home(session, "3101200456", owner=user)
+    return user, home
+
+
+@pytest.fixture
+def resident_b(session, make_user):
+    user = make_user("resident")
+    home = make_home(session, "3101200999", owner=user, bills=((10, "123.45", BillStatus.UNPAID),))
+    return user, home
+
+
+def say(action, text, intent, who, **kw):
+    return run(action, tracker(text, intent, sender=who["sender"], metadata=who["metadata"], **kw))
+
+
+def test_resident_gets_their_own_bill(resident_a):
+    user, home = resident_a
+    messages, _ = say(ActionShowBill(), "我家水费多少", "query_bill", auth(user))
+    reply = texts(messages)
+    assert "3101200456" in reply
+    assert "86.72 元" in reply  # October's bill, unpaid
+    assert "待缴合计 **86.72 元**" in reply
+    assert any(b["payload"] == "/pay_bill" for m in messages for b in m.get("buttons", []))
+
+
+def test_a_month_named_in_chinese_picks_that_bill(resident_a):
+    user, _ = resident_a
+    messages, _ = say(ActionShowBill(), "九月份的水费", "query_bill", auth(user))
+    assert "2026年9月的水费为 **71.30 元**" in texts(messages)
+    assert "86.72" not in texts(messages)
+
+
+def test_the_tier_breakdown_is_explained_in_words(session, resident_a):
+    from shuiwu.billing.tariffs import ensure_default_tariffs
+
+    user, home = resident_a
+    tariff = ensure_default_tariffs(session)[-1]
+    bill = next(b for b in home_bills(session, home) if b.period_start.month == 10)
+    bill.lines = [
+        BillLine(kind=ChargeKind.BASE, tier_no=1, tariff_id=tariff.id, usage_m3=Decimal("5"),
+                 unit_price=Decimal("3.45"), amount=Decimal("17.25")),
+        BillLine(kind=ChargeKind.BASE, tier_no=2, tariff_id=tariff.id, usage_m3=Decimal("10"),
+                 unit_price=Decimal("4.83"), amount=Decimal("48.30")),
+        BillLine(kind=ChargeKind.SEWAGE, tier_no=None, tariff_id=tariff.id, usage_m3=Decimal("15"),
+                 unit_price=Decimal("1.41"), amount=Decimal("21.17")),
+    ]
+    session.commit()
+    messages, _ = say(ActionShowBill(), "上个月水费", "query_bill", auth(user))
+    reply = texts(messages)
+    assert "第一阶梯 5 吨 × 3.45 元/吨 = 17.25 元" in reply
+    assert "第二阶梯 10 吨 × 4.83 元/吨 = 48.30 元" in reply
+    assert "污水处理费" in reply
+    assert "跨进了第二阶梯" in reply
+
+
+def home_bills(session, home):
+    from shuiwu.models import Bill
+
+    return list(session.scalars(select(Bill).where(Bill.household_id == home.id)))
+
+
+def test_anonymous_visitor_is_asked_to_log_in(resident_a):
+    messages, events = say(ActionShowBill(), "我家这个月水费多少", "query_bill", anonymous())
+    assert "登录" in texts(messages) and "86.72" not in texts(messages)
+    assert {"type": "login", "url": "/login"} in [m.get("custom") for m in messages]
+    assert events == []
+
+
+def test_a_sender_id_without_matching_metadata_is_anonymous(resident_a):
+    user, _ = resident_a
+    messages, _ = run(ActionShowBill(), tracker("查水费", "query_bill", sender=f"user-{user.id}", metadata={}))
+    assert "登录" in texts(messages) and "86.72" not in texts(messages)
+
+
+def test_another_households_bill_is_never_shown(resident_a, resident_b):
+    user_a, _ = resident_a
+    _, home_b = resident_b
+    # A names B's 户号 (as a typed entity and as the slot a button would set).
+    messages, _ = say(ActionShowBill(), "户号3101200999的水费", "query_bill", auth(user_a),
+                      entities=[{"entity": "account_no", "value": home_b.account_no}],
+                      slots={"account_no": home_b.account_no})
+    reply = texts(messages)
+    assert "123.45" not in reply and home_b.account_no not in reply
+    assert "3101200456" in reply  # A's own household instead
+    history, _ = say(ActionShowPaymentHistory(), "缴费记录", "query_payment_history", auth(user_a),
+                     slots={"account_no": home_b.account_no})
+    assert home_b.account_no not in texts(history)
+
+
+def test_a_resident_without_a_household_is_offered_binding(make_user):
+    user = make_user("resident")
+    messages, _ = say(ActionShowBill(), "查水费", "query_bill", auth(user))
+    assert "还没有绑定户号" in texts(messages)
+    assert messages[0]["buttons"] == [{"title": "绑定户号", "payload": "/bind_account"}]
+
+
+def test_two_households_ask_which_with_buttons(session, resident_a):
+    user, _ = resident_a
+    make_home(session, "3101200777", owner=user, bills=((10, "40.00", BillStatus.UNPAID),))
+    messages, _ = say(ActionShowBill(), "查水费", "query_bill", auth(user))
+    assert "绑定了 2 个户号" in texts(messages)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == ['/query_bill{"account_no":"3101200456"}', '/query_bill{"account_no":"3101200777"}']
+    # The button's answer picks that household.
+    chosen, _ = say(ActionShowBill(), payloads[1], "query_bill", auth(user),
+                    entities=[{"entity": "account_no", "value": "3101200777"}])
+    assert "3101200777" in texts(chosen) and "40.00 元" in texts(chosen) and "86.72" not in texts(chosen)
+
+
+def test_staff_are_sent_to_the_console(make_user, resident_a):
+    staff = make_user("staff")
+    messages, _ = say(ActionShowBill(), "查水费", "query_bill", auth(staff))
+    assert "客服工作台" in texts(messages) and "86.72" not in texts(messages)
+
+
+def test_usage_with_chart_payload(session, resident_a):
+    user, _ = resident_a
+    messages, _ = say(ActionShowUsage(), "最近三个月用了多少水", "query_usage", auth(user))
+    reply = texts(messages)
+    assert "3101200456" in reply and "最近3个月" in reply and "共用水" in reply
+    chart = next(m["custom"] for m in messages if m.get("custom"))
+    assert chart["type"] == "chart" and chart["option"]["series"][0]["type"] == "bar"
+    assert len(chart["option"]["xAxis"]["data"]) == 3  # Sep, Oct, Nov
+
+
+def test_household_forms_do_not_start_for_visitors():
+    messages, events = say(ActionCheckHousehold(), "我要报修", "report_repair", anonymous())
+    assert slot_events(events)["household_ready"] is False
+    assert "登录" in texts(messages)
+
+
+def test_payment_form_prefills_the_only_open_bill(resident_a):
+    user, home = resident_a
+    _, events = say(ActionCheckHousehold(), "交水费", "pay_bill", auth(user))
+    slots = slot_events(events)
+    assert slots["household_ready"] is True and slots["account_no"] == "3101200456"
+    assert slots["pay_bill_id"] is not None
+
+
+def test_repair_form_correction_and_ticket(session, resident_a, resident_b):
+    user, home = resident_a
+    who = auth(user)
+    filled = {"repair_category": "leak", "repair_location": "二楼卫生间", "account_no": home.account_no}
+    # "不对，是三楼" while being asked for the description corrects the location.
+    messages, events = say(ValidateRepairForm(), "不对，是三楼卫生间", "deny", who, slots={
+        **filled, "requested_slot": "repair_description"}, active_loop="repair_form",
+        events=[{"event": "slot", "name": "repair_location", "value": "二楼卫生间"}])
+    assert slot_events(events)["repair_location"] == "三楼卫生间"
+    assert "已把位置改为“三楼卫生间”" in texts(messages)
+
+    messages, events = say(ActionSubmitRepair(), "明天上午", "report_repair", who, slots={
+        **filled, "repair_location": "三楼卫生间", "repair_description": "水管接头一直在滴水",
+        "repair_contact_time": "明天上午"})
+    ticket = session.scalars(select(Ticket)).one()
+    assert ticket.household_id == home.id and ticket.reporter_id == user.id
+    assert "三楼卫生间" in ticket.description and ticket.category.value == "leak"
+    assert ticket.ticket_no in texts(messages)
+    assert slot_events(events)["repair_location"] is None  # the form is cleared
+
+    status, _ = say(ActionRepairStatus(), "我的报修怎么样了", "repair_status", who)
+    assert ticket.ticket_no in texts(status) and "已提交" in texts(status)
+    # Resident B cannot see A's ticket, even by its number.
+    other, _ = say(ActionRepairStatus(), f"{ticket.ticket_no}处理到哪了", "repair_status", auth(resident_b[0]),
+                   entities=[{"entity": "ticket_no", "value": ticket.ticket_no}])
+    assert "未找到该报修单" in texts(other) and "三楼" not in texts(other)
+
+
+def test_cancelling_a_form_clears_it():
+    messages, events = run(ActionCancelForm(), tracker("算了", "deny", sender="anon-1", active_loop="repair_form",
+                                                       slots={"repair_location": "三楼"}))
+    assert "已取消本次报修" in texts(messages)
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert slot_events(events)["repair_location"] is None
+
+
+def test_payment_not_confirmed_creates_nothing(session, resident_a):
+    user, _ = resident_a
+    _, events = say(ActionCheckHousehold(), "交水费", "pay_bill", auth(user))
+    bill_id = slot_events(events)["pay_bill_id"]
+    messages, _ = say(ActionSubmitPayment(), "不了", "deny", auth(user), slots={
+        "pay_bill_id": bill_id, "pay_method": "wechat", "pay_confirm": False, "account_no": "3101200456"})
+    assert "已取消这次缴费" in texts(messages)
+    assert session.scalars(select(Payment)).all() == []
+
+
+def test_typed_meter_reading_is_kept_for_review(session, resident_a):
+    user, home = resident_a
+    who = auth(user)
+    _, events = say(ValidateMeterReadingForm(), "读数是 00120", "submit_meter_reading", who,
+                    slots={"requested_slot": "meter_reading", "account_no": home.account_no},
+                    active_loop="meter_reading_form")
+    assert slot_events(events)["meter_reading"] == "120"
+    messages, _ = say(ActionSubmitMeterReading(), "读数是 00120", "submit_meter_reading", who,
+                      slots={"meter_reading": "120", "account_no": home.account_no})
+    assert "读数 120 已登记" in texts(messages)
+    pending = session.scalars(select(Reading).where(Reading.status == ReadingStatus.PENDING_REVIEW)).all()
+    assert [r.value for r in pending] == [Decimal("120.000")]
+
+
+def test_a_second_miss_offers_a_human():
+    first = tracker("咕噜咕噜", "nlu_fallback", sender="anon-1")
+    messages, _ = run(ActionFallback(), first)
+    assert 2 <= len(messages[0]["buttons"]) <= 3
+    assert "/human_handoff" not in [b["payload"] for b in messages[0]["buttons"]]
+    second = tracker("哔哔啵", "nlu_fallback", sender="anon-1", events=[
+        {"event": "user", "text": "咕噜咕噜", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "bot", "text": "抱歉"}])
+    messages, _ = run(ActionFallback(), second)
+    assert messages[0]["buttons"][0]["payload"] == "/human_handoff"
