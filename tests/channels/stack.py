@@ -91,7 +91,7 @@ def running_chat_stack(database_url: str, data_dir: Path) -> Iterator[ChatStack]
         app_url = f"http://127.0.0.1:{app_port}"
         _wait(f"{app_url}/healthz", app, app_log, "应用", 60)
         token = {"token": settings.rasa_token} if settings.rasa_token else {}
-        _wait(f"{settings.rasa_url}/status", rasa, rasa_log, "Rasa", 240, params=token)
+        _wait(f"{settings.rasa_url}/status", rasa, rasa_log, "Rasa", 600, params=token)
         yield ChatStack(app_url, settings.rasa_url, settings)
     finally:
         _stop(rasa)

@@ -78,3 +78,21 @@ export const anonToken = {
     }
   },
 }
+
+/** window.localStorage / sessionStorage, or a memory stand-in where the page may not use them
+ *  (sandboxed frames, about:blank, storage disabled): the chat works, it is just not kept. */
+const memory = {}
+export function storage(kind) {
+  try {
+    const s = window[kind]
+    s.getItem('shuiwu.chat.probe')
+    return s
+  } catch {
+    const data = (memory[kind] ||= new Map())
+    return {
+      getItem: (k) => (data.has(k) ? data.get(k) : null),
+      setItem: (k, v) => data.set(k, String(v)),
+      removeItem: (k) => data.delete(k),
+    }
+  }
+}

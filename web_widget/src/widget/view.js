@@ -1,8 +1,9 @@
 // The chat window: launcher button, conversation log, quick replies, charts, photo upload,
 // composer. Built with plain DOM inside a shadow root; state lives in ChatHistory/ChatConnection.
 import { io as socketIo } from 'socket.io-client'
+import { loadCharts } from './charts-loader.js'
 import { ChatConnection } from './connection.js'
-import { ChatHistory, anonToken, draft } from './history.js'
+import { ChatHistory, anonToken, draft, storage } from './history.js'
 import { botEntry, renderMarkdown } from './render.js'
 import { STYLE } from './styles.js'
 
@@ -64,7 +65,7 @@ export class ChatWidget {
   }
 
   storageFor(identity) {
-    return identity?.user_id != null ? window.sessionStorage : window.localStorage
+    return identity?.user_id != null ? storage('sessionStorage') : storage('localStorage')
   }
 
   mount(target = document.body) {
@@ -91,7 +92,7 @@ export class ChatWidget {
     root.append(style, el('div', { class: 'root' }, this.panel, this.launcher))
     target.appendChild(this.host)
 
-    this.input.value = draft.get(window.sessionStorage)
+    this.input.value = draft.get(storage('sessionStorage'))
     this.launcher.addEventListener('click', () => this.toggle(this.panel.hidden))
     this.closeBtn.addEventListener('click', () => this.toggle(false))
     this.panel.addEventListener('keydown', (e) => {
@@ -103,7 +104,7 @@ export class ChatWidget {
         this.submit()
       }
     })
-    this.input.addEventListener('input', () => draft.set(window.sessionStorage, this.input.value))
+    this.input.addEventListener('input', () => draft.set(storage('sessionStorage'), this.input.value))
     this.form.addEventListener('submit', (e) => {
       e.preventDefault()
       this.submit()
@@ -113,14 +114,14 @@ export class ChatWidget {
       this.file.value = ''
       if (file) this.uploadPhoto(file)
     })
-    if (window.sessionStorage.getItem('shuiwu.chat.open') === '1') this.toggle(true, { focus: false })
+    if (storage('sessionStorage').getItem('shuiwu.chat.open') === '1') this.toggle(true, { focus: false })
     return this
   }
 
   toggle(open, { focus = true } = {}) {
     this.panel.hidden = !open
     this.launcher.setAttribute('aria-expanded', String(open))
-    window.sessionStorage.setItem('shuiwu.chat.open', open ? '1' : '0')
+    storage('sessionStorage').setItem('shuiwu.chat.open', open ? '1' : '0')
     if (open) {
       this.launcher.setAttribute('aria-label', TEXT.launcher)
       this.connect()
@@ -139,7 +140,7 @@ export class ChatWidget {
       path: this.o.socketPath,
       getToken: this.getToken,
       refreshToken: this.o.refreshToken,
-      getAnonToken: () => anonToken.get(window.localStorage),
+      getAnonToken: () => anonToken.get(storage('localStorage')),
       on: {
         confirm: (c, changed) => this.onConfirm(c, changed),
         bot: (m) => this.onBot(m),
@@ -163,7 +164,7 @@ export class ChatWidget {
   }
 
   onConfirm(confirm, changed) {
-    if (confirm.anon_token) anonToken.set(window.localStorage, confirm.anon_token)
+    if (confirm.anon_token) anonToken.set(storage('localStorage'), confirm.anon_token)
     this.who.textContent = confirm.user_id != null ? TEXT.signedIn : TEXT.guest
     this.uploadLabel.hidden = confirm.user_id == null
     if (!changed && this.history) return
@@ -198,7 +199,7 @@ export class ChatWidget {
     if (!text) return
     this.sendText(text, text)
     this.input.value = ''
-    draft.set(window.sessionStorage, '')
+    draft.set(storage('sessionStorage'), '')
     this.input.focus()
   }
 
@@ -267,7 +268,7 @@ export class ChatWidget {
       this.relabel(local, id)
       if (typed) {
         this.input.value = ''
-        draft.set(window.sessionStorage, '')
+        draft.set(storage('sessionStorage'), '')
       }
     } catch (err) {
       this.updateEntry(local, { status: 'failed', error: err.message || TEXT.uploadFailed })
@@ -314,7 +315,11 @@ export class ChatWidget {
       if (entry.chart.title) node.append(el('div', { class: 'chart-title' }, entry.chart.title))
       const box = el('div', { class: 'chart', role: 'img', 'aria-label': entry.chart.title || '图表' })
       node.append(box)
-      import('./chart.js').then(({ renderChart }) => requestAnimationFrame(() => renderChart(box, entry.chart.option)))
+      loadCharts(this.o.apiBase || location.origin)
+        .then(({ renderChart }) => requestAnimationFrame(() => renderChart(box, entry.chart.option)))
+        .catch(() => {
+          box.textContent = '图表加载失败'
+        })
     }
     if (entry.buttons?.length) {
       const group = el('div', { class: 'replies', role: 'group', 'aria-label': '快捷回复' })
