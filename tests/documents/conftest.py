@@ -20,6 +20,10 @@ KINDS = (
 
 @pytest.fixture(scope="session")
 def samples() -> dict[str, render.Sample]:
+    try:
+        render.font_paths()
+    except render.NoCjkFont as exc:
+        pytest.skip(str(exc))
     rng = random.Random(20261125)
     return {kind: render.sample(kind, rng, level) for kind, level in KINDS}
 

@@ -28,6 +28,7 @@ class Report:
     fields: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
     confident: list[int] = field(default_factory=lambda: [0, 0])
     per_level: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    misses: list[dict] = field(default_factory=list)  # what went wrong, to look at
 
     def as_dict(self) -> dict:
         secs = sorted(self.seconds)
@@ -41,6 +42,7 @@ class Report:
             "all_fields_right_by_level": {lv: round(r / max(n, 1), 4) for lv, (r, n) in self.per_level.items()},
             "confident_fields_right": round(self.confident[0] / max(self.confident[1], 1), 4),
             "confident_share": round(self.confident[1] / max(sum(n for f in self.fields.values() for _, n in f.values()), 1), 4),
+            "misses": self.misses,
             "latency_ms": {
                 "mean": round(1000 * statistics.fmean(secs), 1) if secs else None,
                 "p50": round(1000 * secs[len(secs) // 2], 1) if secs else None,
@@ -58,9 +60,11 @@ def evaluate(seed: int = 20261125, per_type: int = 8, progress=None) -> Report:
         started = time.perf_counter()
         try:
             result = read_document(sample.jpeg())
-        except InvalidInput:
+        except InvalidInput as exc:
             result = None
             report.refused += 1
+            report.misses.append({"n": report.documents, "type": sample.doc_type, "level": sample.level,
+                                  "refused": exc.message})
         report.seconds.append(time.perf_counter() - started)
         right_type = result is not None and result.doc_type == sample.doc_type
         report.type_right += right_type
@@ -69,6 +73,10 @@ def evaluate(seed: int = 20261125, per_type: int = 8, progress=None) -> Report:
             found = result.fields.get(key) if right_type else None
             ok = found is not None and found.value == sample.truth[key]
             all_right = all_right and ok
+            if right_type and not ok:
+                report.misses.append({"n": report.documents, "type": sample.doc_type, "level": sample.level,
+                                      "field": key, "read": found.value if found else None,
+                                      "truth": sample.truth[key]})
             cell = report.fields[sample.doc_type][key]
             cell[0] += ok
             cell[1] += 1

@@ -154,12 +154,18 @@ class Found:
 
 
 def detect_type(rows: list[Row]) -> str | None:
-    """The first kind (most specific first) one of whose keywords is on the page."""
+    """The first kind (most specific first) one of whose keywords is on the page; failing that
+    (a title blurred past reading), the kind with most of its field labels on the page, if two
+    or more are."""
     page = "".join(r.text for r in rows)
     for doc in DOC_TYPES.values():
         if any(k in page for k in doc.keywords):
             return doc.key
-    return None
+    hits = {
+        doc.key: sum(any(a in page for a in f.anchors) for f in doc.fields) for doc in DOC_TYPES.values()
+    }
+    best = max(hits, key=hits.get)
+    return best if hits[best] >= 2 else None
 
 
 def _all_anchors(doc: DocType) -> list[str]:

@@ -121,29 +121,43 @@ def read_document(
         image = image.copy()
         image.thumbnail((DOC_SIDE, DOC_SIDE), Image.Resampling.BICUBIC)
     image, rotation, boxes = _upright(image.convert("RGB"))
+    rows = _rows(image, boxes)
+    kind = doc_type or detect_type(rows)
+    if kind is None:
+        # The direction classifier can be outvoted on a blurred page: read it the other way up.
+        turned = image.rotate(180, expand=True)
+        try:
+            other = _rows(turned, ocr.detect_boxes(turned))
+        except InvalidInput:
+            other = []
+        if (kind := detect_type(other)) is not None:
+            rows, rotation = other, (rotation + 180) % 360
+    if kind is None:
+        raise InvalidInput(messages.UNKNOWN_TYPE, field="file")
+    found = extract(DOC_TYPES[kind], rows)
+    cross_check(kind, found)
+    result = DocumentRead(kind, found, rotation=rotation, lines=len(rows))
+    if sum(f.value is not None for f in found.values()) * 2 < len(found):
+        result.warnings.append(messages.FEW_FIELDS)
+    result.seconds = time.perf_counter() - started
+    # Logs name the kind and what was found, never the values (ID numbers, names, addresses).
+    log.info(
+        "document read: type=%s found=%s rotation=%d rows=%d %.0f ms", kind,
+        ",".join(k for k, f in found.items() if f.value is not None), rotation, len(rows),
+        result.seconds * 1000,
+    )
+    return result
+
+
+def _rows(image: Image.Image, boxes: list[np.ndarray]) -> list[Row]:
+    """The page's text as rows; `InvalidInput` when nothing on it reads as text."""
     if not boxes:
         raise InvalidInput(messages.NO_TEXT, field="file")
     texts = ocr.recognise([ocr.crop_box(image, b) for b in boxes])
     lines = [(b, t, s) for b, (t, s) in zip(boxes, texts, strict=True) if s >= MIN_LINE_SCORE and t.strip()]
     if not lines:
         raise InvalidInput(messages.NO_TEXT, field="file")
-    rows = group_rows(lines)
-    kind = doc_type or detect_type(rows)
-    if kind is None:
-        raise InvalidInput(messages.UNKNOWN_TYPE, field="file")
-    found = extract(DOC_TYPES[kind], rows)
-    cross_check(kind, found)
-    result = DocumentRead(kind, found, rotation=rotation, lines=len(lines))
-    if sum(f.value is not None for f in found.values()) * 2 < len(found):
-        result.warnings.append(messages.FEW_FIELDS)
-    result.seconds = time.perf_counter() - started
-    # Logs name the kind and what was found, never the values (ID numbers, names, addresses).
-    log.info(
-        "document read: type=%s found=%s rotation=%d lines=%d %.0f ms", kind,
-        ",".join(k for k, f in found.items() if f.value is not None), rotation, len(lines),
-        result.seconds * 1000,
-    )
-    return result
+    return group_rows(lines)
 
 
 def _upright(image: Image.Image) -> tuple[Image.Image, int, list[np.ndarray]]:
