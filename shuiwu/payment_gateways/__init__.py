@@ -60,6 +60,9 @@ class Gateway(Protocol):
     def parse_notify(self, headers: dict[str, str], body: bytes) -> PaidNotice:
         """Verify and decode an asynchronous notify; raises NotifyRejected."""
 
+    def lookup(self, out_trade_no: str) -> PaidNotice | None:
+        """The order's state by active query, for a notify that never came."""
+
     def ack(self) -> NotifyAnswer: ...
 
     def reject(self, reason: str) -> NotifyAnswer: ...

@@ -116,8 +116,18 @@ class Alipay:
             return self.page_pay_url(order, bank_card=True)
         return self.precreate(order)
 
-    def query(self, out_trade_no: str) -> dict:
-        return self._call("alipay.trade.query", {"out_trade_no": out_trade_no})
+    def lookup(self, out_trade_no: str) -> PaidNotice | None:
+        """The trade's state by alipay.trade.query (signed answer); None if Alipay has none."""
+        try:
+            data = self._call("alipay.trade.query", {"out_trade_no": out_trade_no})
+        except GatewayError:
+            return None
+        return PaidNotice(
+            out_trade_no=out_trade_no,
+            transaction_id=str(data.get("trade_no", "")),
+            amount=Decimal(data["total_amount"]),
+            paid=data.get("trade_status") in PAID_STATES,
+        )
 
     def parse_notify(self, headers: dict[str, str], body: bytes) -> PaidNotice:
         try:

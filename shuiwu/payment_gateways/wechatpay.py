@@ -108,9 +108,19 @@ class WechatPay:
         })
         return data["code_url"]
 
-    def query(self, out_trade_no: str) -> dict:
-        return self._request(
-            "GET", f"/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={self.mchid}"
+    def lookup(self, out_trade_no: str) -> PaidNotice | None:
+        """The order's state by query (signed answer); None if WeChat does not know it."""
+        try:
+            tx = self._request(
+                "GET", f"/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={self.mchid}"
+            )
+        except GatewayError:
+            return None
+        return PaidNotice(
+            out_trade_no=out_trade_no,
+            transaction_id=str(tx.get("transaction_id", "")),
+            amount=Decimal(int(tx["amount"]["total"])) / 100,
+            paid=tx.get("trade_state") == "SUCCESS",
         )
 
     def parse_notify(self, headers: dict[str, str], body: bytes) -> PaidNotice:

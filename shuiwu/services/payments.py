@@ -221,6 +221,28 @@ def confirm_notify(session: Session, gateway_name: str, headers: dict[str, str],
     )
     if order is None:
         raise NotifyRejected("unknown order")
+    return _apply(session, order, notice, source="notify")
+
+
+def reconcile(session: Session, actor: User, payment_id: int) -> dict:
+    """Ask the gateway about a pending payment (its answer is signed too) and apply a success.
+
+    For the notify that never came: the resident paid, the gateway knows, we did not hear.
+    """
+    get_payment(session, actor, payment_id)  # the same access rule
+    payment = session.get(Payment, payment_id)
+    order = _order_of(session, payment)
+    if payment.status is PaymentStatus.PENDING and order is not None:
+        notice = by_name(order.gateway).lookup(order.out_trade_no)  # None: unknown or unreachable
+        if notice is not None:
+            try:
+                _apply(session, order, notice, source="query")
+            except NotifyRejected:
+                session.rollback()
+    return get_payment(session, actor, payment_id)
+
+
+def _apply(session: Session, order: PaymentOrder, notice: PaidNotice, *, source: str) -> Payment:
     payment = session.get(Payment, order.payment_id, with_for_update=True)
     if notice.amount != payment.amount:
         audit.record_standalone(session, None, "payment.amount_mismatch", "payment", payment.id,
@@ -241,7 +263,7 @@ def confirm_notify(session: Session, gateway_name: str, headers: dict[str, str],
         # Paid twice (a replaced order's late success): customer service refunds it.
         audit.record(session, None, "payment.duplicate", "payment", payment.id, bill_id=bill.id)
     audit.record(session, None, "payment.succeeded", "payment", payment.id,
-                 gateway=gateway.name, amount=str(payment.amount))
+                 gateway=order.gateway, amount=str(payment.amount), source=source)
     if payment.payer_id is not None:
         period = f"{bill.period_start:%Y年%m月}" if bill else ""
         notifications.notify(

@@ -52,6 +52,7 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/notifications/{notification_id}/read"): None,
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): None,
     ("GET", "/api/v1/payments/{payment_id}"): None,
+    ("POST", "/api/v1/payments/{payment_id}/sync"): None,
     ("GET", "/api/v1/households/{household_id}/payments"): None,
     ("GET", "/api/v1/forecasts/jobs/{job_id}"): None,
     ("POST", "/api/v1/forecasts/jobs/{job_id}/cancel"): None,

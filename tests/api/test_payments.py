@@ -252,3 +252,35 @@ def test_an_unreachable_gateway_is_said_in_chinese_and_leaves_no_payment(
         raise AssertionError("no error for an unreachable gateway")
     session.rollback()
     assert _payment_rows() == 0
+
+
+def test_a_lost_notify_is_made_up_for_by_asking_the_gateway(paystack, session, make_user):
+    app = paystack.app
+    headers, bill, wx = _pending(paystack, session, make_user)
+    sync = f"/api/v1/payments/{wx['payment_id']}/sync"
+    # Not paid yet: asking changes nothing.
+    assert app.post(sync, headers=headers).json()["status"] == "pending"
+    # Paid at WeChat, but the notify never arrived.
+    [order] = paystack.wechat.orders.values()
+    order["trade_state"] = "SUCCESS"
+    assert app.get(f"/api/v1/payments/{wx['payment_id']}", headers=headers).json()["status"] == "pending"
+    synced = app.post(sync, headers=headers).json()
+    assert (synced["status"], synced["status_label"]) == ("succeeded", "支付成功")
+    assert _state(wx["payment_id"]) == ("succeeded", "paid", 1)
+    # The notify arriving late is then a replay.
+    notify_headers, body = paystack.wechat.notify_of(order)
+    assert app.post("/api/v1/payments/notify/wechat", content=body, headers=notify_headers).status_code == 204
+    assert _state(wx["payment_id"]) == ("succeeded", "paid", 1)
+
+
+def test_alipay_query_answers_are_checked_like_notifies(paystack, session, make_user):
+    user, home, bill = _resident_with_bill(session, make_user)
+    app = paystack.app
+    headers = login(app, user.username)
+    ali = app.post("/api/v1/payments", headers=headers, json={"bill_id": bill.id, "method": "alipay"}).json()
+    [order] = paystack.alipay.orders.values()
+    order.update(trade_status="TRADE_SUCCESS", amount=Decimal("1.00"))  # a trade for another sum
+    assert app.post(f"/api/v1/payments/{ali['payment_id']}/sync", headers=headers).json()["status"] == "pending"
+    order.update(amount=Decimal("86.72"))
+    assert app.post(f"/api/v1/payments/{ali['payment_id']}/sync", headers=headers).json()["status"] == "succeeded"
+    assert _state(ali["payment_id"]) == ("succeeded", "paid", 1)

@@ -49,6 +49,12 @@ def get_payment(payment_id: int, user: CurrentUser, session: SessionDep) -> Paym
     return PaymentOut(**service.get_payment(session, user, payment_id))
 
 
+@router.post("/payments/{payment_id}/sync", response_model=PaymentOut,
+             summary="向支付机构查询这笔缴费（付款后迟迟未到账时）")
+def sync_payment(payment_id: int, user: CurrentUser, session: SessionDep) -> PaymentOut:
+    return PaymentOut(**service.reconcile(session, user, payment_id))
+
+
 @router.get("/households/{household_id}/payments", response_model=list[PaymentOut], summary="缴费记录")
 def payment_history(
     household_id: int, user: CurrentUser, session: SessionDep, limit: int = Query(50, ge=1, le=200)
