@@ -14,7 +14,6 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -162,8 +161,10 @@ def run_spark(
         data["timestamp"] = pd.to_datetime(data["timestamp"])
         data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
         sdf = spark.createDataFrame(data, schema="series string, timestamp timestamp, value double")
-        fn = partial(forecast_group, horizon=horizon, freq=freq, model=model, region=region)
-        result = sdf.groupBy("series").applyInPandas(fn, schema=SPARK_SCHEMA).toPandas()
+        def per_series(pdf: pd.DataFrame) -> pd.DataFrame:
+            return forecast_group(pdf, horizon, freq, model, region)
+
+        result = sdf.groupBy("series").applyInPandas(per_series, schema=SPARK_SCHEMA).toPandas()
         seconds = time.perf_counter() - began
     finally:
         if own:
