@@ -61,6 +61,13 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/forecasts/jobs/{job_id}/export"): None,
     ("GET", "/api/v1/forecasts/households/{household_id}/outlook"): None,
     ("GET", "/api/v1/documents/bindings/{binding_id}"): None,
+    ("GET", "/api/v1/uploads/{upload_id}"): None,
+    ("POST", "/api/v1/readings/photos/{photo_id}/confirm"): {},
+    ("GET", "/api/v1/readings/photos/{photo_id}/window.png"): None,
+    ("GET", "/api/v1/readings/photos/{photo_id}/image"): None,
+    ("POST", "/api/v1/readings/photos/{photo_id}/approve"): {},
+    ("POST", "/api/v1/readings/photos/{photo_id}/correct"): {"value": "1.000"},
+    ("POST", "/api/v1/readings/photos/{photo_id}/reject"): {"note": "不是本户"},
 }
 # Routes with an id that a resident cannot aim at someone else's data, and why.
 _KB_SHARED = "knowledge-base entries are shared content, not a resident's data; writes are staff-only (403 for residents: tests/api/test_kb_editing.py)"
@@ -164,6 +171,18 @@ def tenants(session, make_user):
     session.add(job_b)
     session.commit()
     ids_of_b["job_id"] = job_b.id
+    from shuiwu.models.photos import MeterPhoto, PhotoStatus, Upload
+
+    upload_b = Upload(key="b" * 32, owner_id=b.id, kind="image", content_type="image/jpeg",
+                      size=1, sha256="0" * 64)
+    session.add(upload_b)
+    session.flush()
+    photo_b = MeterPhoto(household_id=home_b.id, meter_id=home_b.active_meter.id,
+                         upload_id=upload_b.id, submitted_by_id=b.id, status=PhotoStatus.CONFIRM,
+                         proposed_value=Decimal("120.500"), digits=[], reason="", wheels=0)
+    session.add(photo_b)
+    session.commit()
+    ids_of_b["upload_id"], ids_of_b["photo_id"] = upload_b.id, photo_b.id
     return a, home_a, ids_of_b
 
 
