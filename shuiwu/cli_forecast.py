@@ -220,3 +220,8 @@ def batch(
         f"{figures['forecast_seconds']} 秒，吞吐 {figures['series_per_second']} 个序列/秒，模型 "
         f"{figures['model']}"
     )
+    if figures.get("series_per_cpu_second"):
+        typer.echo(
+            f"CPU {figures['cpu_seconds']} 秒，即每个 CPU 秒 {figures['series_per_cpu_second']} 个序列"
+            "（机器被其他进程占用时，这个数比墙钟吞吐更可比）"
+        )

@@ -613,7 +613,9 @@ def ensure_worker() -> None:
         thread = _workers.get(url)
         if thread is not None and thread.is_alive():
             return
-        thread = threading.Thread(target=_work_forever, args=(url,), name="forecast-worker", daemon=True)
+        thread = threading.Thread(
+            target=_work_forever, args=(url,), name="forecast-worker", daemon=True
+        )
         _workers[url] = thread
         thread.start()
 
@@ -1145,6 +1147,10 @@ def run_nightly(
         "load_seconds": round(load_seconds, 1),
         "forecast_seconds": round(run.seconds, 1),
         "series_per_second": round(run.series_per_second, 2),
+        "cpu_seconds": None if run.cpu_seconds is None else round(run.cpu_seconds, 1),
+        "series_per_cpu_second": None
+        if run.series_per_cpu_second is None
+        else round(run.series_per_cpu_second, 2),
         "model": model,
         "at": datetime.now(UTC).isoformat(),
     }
