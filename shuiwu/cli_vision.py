@@ -200,7 +200,8 @@ def _eval_photos(n: int, seed: int, root: Path, as_json: bool) -> None:
                f"{GOALS['accepted_accuracy']:.1%}）")
     lat = r["latency_ms"]
     typer.echo(f"  {'✔' if met['p95_latency_ms'] else '✘'} 每张延迟 latency: 平均 {lat['mean']:.0f} ms，"
-               f"p95 {lat['p95']:.0f} ms（目标 < {GOALS['p95_latency_ms']:.0f} ms）")
+               f"p95 {lat['p95']:.0f} ms（目标 < {GOALS['p95_latency_ms']:.0f} ms；测量时负载 "
+               f"{r['load_average']}），CPU 时间 平均 {r['cpu_ms']['mean']:.0f} ms，p95 {r['cpu_ms']['p95']:.0f} ms")
     sweep = "，".join(f"{s['threshold']}: {s['share']:.0%}/{(s['accuracy'] or 0):.1%}"
                      for s in r["threshold_sweep"])
     typer.echo(f"  阈值 → 覆盖/准确率 threshold → share/accuracy: {sweep}")

@@ -18,7 +18,7 @@ from tests.conftest import login
 from tests.vision.conftest import needs_datasets
 
 pytestmark = needs_datasets
-PHOTO = (2, 131.4567)  # read 131.456 (the face shows three decimals)
+PHOTO = (8, 131.4567)  # a clear photo, read 131.456 (the face shows three decimals)
 READ = Decimal("131.456")
 
 
@@ -79,6 +79,19 @@ def test_a_reading_lower_than_the_last_is_never_accepted_by_itself(client, sessi
     assert "小于上次读数 2500.000" in body["reason"]
     assert Decimal(body["reading"]) == READ
     assert counts(session)[2] == readings_before  # no reading stored
+
+
+def test_a_clear_plausible_photo_is_stored_as_a_reading(client, session, resident):
+    user, headers = resident
+    home = home_with_last(session, "3100000010", user, "131.000")
+    before = counts(session)[2]
+    body = send(client, headers, home.id, meter_photo(*PHOTO)).json()
+    assert body["status"] == "accepted", body
+    assert body["reading"] == "131.456" and len(body["digits"]) == 8
+    assert all(set(d) == {"value", "confidence"} for d in body["digits"])
+    stored = session.scalar(select(Reading).order_by(Reading.id.desc()).limit(1))
+    assert counts(session)[2] == before + 1
+    assert stored.value == READ and stored.source is ReadingSource.PHOTO
 
 
 def test_review_queue_approve_correct_and_reject(client, session, resident, clerk, make_user):
