@@ -253,7 +253,7 @@ def sync_engine(session: Session, kb=None) -> int:
     with _sync_lock:
         if _sync.key == key and _sync.generation == generation:
             return generation
-        if _sync.key != key:
+        if _sync.key != key or generation < _sync.generation:  # another database at this URL
             kb.reindex(entries_for_index(session))
         else:
             _apply(kb, list(session.scalars(select(KbEntry).where(KbEntry.generation > _sync.generation))))

@@ -16,7 +16,7 @@ from tests.api.kb_helpers import ask, kb_fingerprint, seed_kb, source_ids
 from tests.conftest import login
 
 QUESTION = "过户要交手续费吗"  # answered by acct-03 (办理过户要收费吗？)
-NEW_TEXT = "自 2027 年起过户登记一律免费，网上营业厅提交后两个工作日办结"
+NEW_TEXT = "过户手续费自 2027 年起一律免收，网上营业厅提交后两个工作日办结"
 
 
 @pytest.fixture

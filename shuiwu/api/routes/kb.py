@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from shuiwu import ratelimit
 from shuiwu.api.deps import SessionDep, StaffUser, client_ip
 from shuiwu.errors import InvalidInput
 from shuiwu.models import KbEntry, KbQueueItem, KbVersion, User
@@ -38,6 +39,14 @@ def optional_user(
 
 
 MaybeUser = Annotated[User | None, Depends(optional_user)]
+
+# Open to visitors, and each question or down-vote may add to the staff queue: keep it humane.
+ASK_LIMIT = ratelimit.Limit(30, 60)
+RATE_LIMIT = ratelimit.Limit(20, 60)
+
+
+def _who(user: User | None, request: Request) -> str:
+    return f"user:{user.id}" if user else f"ip:{client_ip(request)}"
 
 
 # ── Shapes ─────────────────────────────────────────────────────────────────────────────────
@@ -187,7 +196,8 @@ def _fields(body: EntryFields) -> dict[str, Any]:
 
 
 @router.post("/ask", response_model=AnswerOut, summary="问智能客服（知识库问答）")
-def ask(body: AskIn, user: MaybeUser, session: SessionDep) -> AnswerOut:
+def ask(body: AskIn, user: MaybeUser, session: SessionDep, request: Request) -> AnswerOut:
+    ratelimit.hit(f"kb-ask:{_who(user, request)}", ASK_LIMIT, "提问太频繁了")
     answer = service.ask(session, user, body.question, channel=body.channel)
     return AnswerOut(**answer.to_dict())
 
@@ -214,7 +224,8 @@ def get_entry(entry_id: str, user: MaybeUser, session: SessionDep) -> EntryOut:
 
 
 @router.post("/entries/{entry_id}/rate", status_code=204, summary="有帮助 / 没帮助")
-def rate(entry_id: str, body: RateIn, user: MaybeUser, session: SessionDep) -> Response:
+def rate(entry_id: str, body: RateIn, user: MaybeUser, session: SessionDep, request: Request) -> Response:
+    ratelimit.hit(f"kb-rate:{_who(user, request)}", RATE_LIMIT, "评价太频繁了")
     service.rate(session, user, entry_id, body.helpful, body.question, channel=body.channel)
     return Response(status_code=204)
 
