@@ -157,6 +157,7 @@ class AuthenticatedWebInput(InputChannel):
         self.sio = sio
         output = WebOutput(sio)
         bp = SocketBlueprint(sio, self.socketio_path, "authenticated_web", __name__)
+        turns: set[asyncio.Task] = set()
         if not self._key():
             logger.error("web chat: %s is not set; logged-in users cannot connect", self.secret_env)
 
@@ -197,7 +198,7 @@ class AuthenticatedWebInput(InputChannel):
                 identity = resolve(auth)
             except IdentityError as exc:
                 logger.info("web chat: refused a connection: %s", exc.message)
-                raise Refused({"message": exc.message, "code": "auth_failed"}) from None
+                raise Refused(exc.message, {"code": "auth_failed"}) from None
             await sio.save_session(sid, {"sent": deque()})
             confirm = await bind(sid, identity)
             await sio.emit("session_confirm", confirm, to=sid)
@@ -235,9 +236,12 @@ class AuthenticatedWebInput(InputChannel):
                            room=identity.sender_id, skip_sid=sid)
             message = UserMessage(text, output, identity.sender_id,
                                   input_channel=self.name(), metadata=metadata)
-            asyncio.get_running_loop().create_task(
+            # Acknowledge now (the widget marks the message sent), answer when the turn is done.
+            task = asyncio.get_running_loop().create_task(
                 _turn(sio, on_new_message, message, identity.sender_id, client_id)
             )
+            turns.add(task)  # a reference, so the loop cannot drop a running turn
+            task.add_done_callback(turns.discard)
             return {"ok": True, "id": client_id}
 
         return bp

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DIST
 from tests.browser.test_portal import sign_in
 from tests.channels.stack import running_chat_stack
+from tests.channels.test_web_channel import this_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -24,15 +23,6 @@ def stack(database_factory, tmp_path_factory):
         pytest.fail("挂件尚未构建：cd web_widget && npm run build", pytrace=False)
     with running_chat_stack(database_factory.new(), tmp_path_factory.mktemp("chat_browser")) as s:
         yield s
-
-
-def current_bill(stack) -> Decimal:
-    login = stack.login("demo_resident")
-    headers = {"Authorization": f"Bearer {login['access_token']}"}
-    households = httpx.get(f"{stack.app}/api/v1/households", headers=headers, timeout=30).json()
-    bills = httpx.get(f"{stack.app}/api/v1/households/{households[0]['id']}/bills",
-                      headers=headers, timeout=30).json()
-    return Decimal(str(max(bills, key=lambda b: b["period_start"])["amount"]))
 
 
 def meter_photo() -> bytes:
@@ -68,7 +58,9 @@ def test_a_resident_chats_in_the_widget_on_a_phone(stack, open_page):
     box.fill("我家这个月水费多少")
     box.press("Enter")
     expect(log.locator(".msg.user").last).to_have_text("我家这个月水费多少")
-    expect(log.locator(".msg.bot").last).to_contain_text(f"{current_bill(stack):.2f}", timeout=60_000)
+    account_no, amount = this_month(stack, stack.login("demo_resident"))
+    expect(log.locator(".msg.bot").last).to_contain_text(f"{amount:.2f} 元", timeout=60_000)
+    expect(log.locator(".msg.bot").last).to_contain_text(account_no)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "360px 宽度下出现横向滚动"
 
     # A quick-reply button: the fallback suggests a few; clicking one sends its payload.

@@ -59,6 +59,16 @@ def _seed(database_url: str, data_dir: Path) -> None:
 
 @contextmanager
 def running_chat_stack(database_url: str, data_dir: Path) -> Iterator[ChatStack]:
+    # While developing: SHUIWU_CHAT_STACK=file.json ({"app", "rasa", "data_dir"}) reuses a stack
+    # that is already up (Rasa takes minutes to start on a busy machine).
+    reuse = os.environ.get("SHUIWU_CHAT_STACK")
+    if reuse:
+        import json
+
+        found = json.loads(Path(reuse).read_text())
+        yield ChatStack(found["app"], found["rasa"], Settings(data_dir=Path(found["data_dir"]),
+                                                              rasa_url=found["rasa"]))
+        return
     try:
         model = rasa_runtime.current_model()
         rasa_runtime.find_rasa()

@@ -51,14 +51,14 @@ def clients(stack):
         client.close()
 
 
-def latest_bill_amount(stack, login: dict) -> Decimal:
+def this_month(stack, login: dict) -> tuple[str, Decimal]:
+    """The resident's 户号 and this month's bill so far, as the portal shows them."""
     headers = {"Authorization": f"Bearer {login['access_token']}"}
-    households = httpx.get(f"{stack.app}/api/v1/households", headers=headers, timeout=30).json()
-    bills = httpx.get(
-        f"{stack.app}/api/v1/households/{households[0]['id']}/bills", headers=headers, timeout=30
+    household = httpx.get(f"{stack.app}/api/v1/households", headers=headers, timeout=30).json()[0]
+    preview = httpx.get(
+        f"{stack.app}/api/v1/households/{household['id']}/bills/preview", headers=headers, timeout=30
     ).json()
-    latest = max(bills, key=lambda b: b["period_start"])
-    return Decimal(str(latest["amount"]))
+    return household["account_no"], Decimal(str(preview["amount"]))
 
 
 def tracker(stack, sender_id: str) -> dict:
@@ -77,10 +77,9 @@ def test_a_logged_in_resident_gets_their_own_bill(stack, resident, clients):
     assert chat.confirm["user_id"] == resident["user"]["id"]
     assert "anon_token" not in chat.confirm
 
-    replies = chat.ask("我家这个月水费多少")
-    answer = texts(replies)
-    amount = latest_bill_amount(stack, resident)
-    assert f"{amount:.2f}" in answer, answer
+    answer = texts(chat.ask("我家这个月水费多少"))
+    account_no, amount = this_month(stack, resident)
+    assert account_no in answer and f"{amount:.2f} 元" in answer, answer
 
     events = tracker(stack, chat.sender_id)["events"]
     said = [e for e in events if e["event"] == "user" and e["text"] == "我家这个月水费多少"]
@@ -115,9 +114,13 @@ def test_forged_and_expired_tokens_are_refused(stack, resident):
     forged = jwt.encode({**claims, "exp": now + 600}, "an-attackers-key-that-is-long-enough-0123", algorithm="HS256")
     expired = jwt.encode({**claims, "exp": now - 5}, key, algorithm="HS256")
     for token, why in ((forged, "登录凭证无效"), (expired, "登录已过期"), ("x.y.z", "登录凭证无效")):
-        with pytest.raises(socketio.exceptions.ConnectionError) as refused:
-            ChatClient(stack.rasa, {"token": token})
-        assert why in str(refused.value)
+        client = socketio.Client(reconnection=False)
+        reasons: list = []
+        client.on("connect_error", reasons.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(stack.rasa, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+        assert len(reasons) == 1 and reasons[0]["data"] == {"code": "auth_failed"}, reasons
+        assert reasons[0]["message"].startswith(why), reasons
 
 
 def test_user_a_cannot_read_or_write_user_bs_conversation(stack, resident, family, clients):
@@ -174,7 +177,13 @@ def test_a_fresh_token_renews_a_live_socket(stack, resident, clients):
     assert answer["ok"] and answer["sender_id"] == chat.sender_id
     refused = chat.sio.call("authenticate", {"token": "forged"}, timeout=10)
     assert refused == {"ok": False, "error": "auth_failed", "message": "登录凭证无效，请重新登录"}
-    assert chat.ask("你好")  # still the same, still working
+    # Still the same conversation, still working.
+    ack = chat.send("续期以后还能聊吗")
+    assert ack["ok"]
+    chat.replies_to(ack["id"])
+    said = [e for e in tracker(stack, chat.sender_id)["events"]
+            if e["event"] == "user" and e["text"] == "续期以后还能聊吗"]
+    assert said[-1]["metadata"]["auth"]["user_id"] == resident["user"]["id"]
 
 
 def test_bad_messages_get_a_chinese_reason_and_change_nothing(stack, clients):

@@ -42,6 +42,12 @@ describe('botEntry', () => {
     expect(chart.chart).toEqual({ title: '近 12 个月用水', option: { series: [] } })
   })
 
+  it('turns the assistant’s login prompt into a link to our own login page only', () => {
+    expect(botEntry({ custom: { type: 'login', url: '/login' } }).link).toEqual({ title: '登录网上营业厅', url: '/login' })
+    expect(botEntry({ custom: { type: 'login', url: '//evil.example/login' } }).link).toBeUndefined()
+    expect(botEntry({ custom: { type: 'login', url: 'javascript:alert(1)' } }).link).toBeUndefined()
+  })
+
   it('drops images from unsafe places', () => {
     expect(botEntry({ image: 'javascript:alert(1)' }).image).toBeUndefined()
     expect(botEntry({ image: '/api/v1/uploads/3' }).image).toBe('/api/v1/uploads/3')
@@ -189,7 +195,7 @@ describe('ChatConnection', () => {
 
   it('falls back to anonymous when the login is refused and cannot be renewed', async () => {
     const { conn, socket, events } = connection({ token: 'stale', refreshToken: async () => false })
-    await conn.onConnectError({ data: { code: 'auth_failed', message: '登录已过期，请重新登录后再试' } })
+    await conn.onConnectError({ message: '登录已过期，请重新登录后再试', data: { code: 'auth_failed' } })
     expect(events.status.at(-1)).toBe('refused')
     expect(await socket.auth()).toEqual({})
     expect(socket.connect).toHaveBeenCalled()

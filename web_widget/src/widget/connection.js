@@ -90,7 +90,7 @@ export class ChatConnection {
     }
     // No usable login: chat on as an anonymous visitor rather than not at all.
     this.anonymousOnly = true
-    this.setStatus('refused', err?.data?.message || err?.message)
+    this.setStatus('refused', err?.message)
     this.socket.connect()
   }
 

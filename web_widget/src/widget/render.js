@@ -54,6 +54,9 @@ export function botEntry(message) {
   const custom = message?.custom
   if (custom && custom.type === 'chart' && custom.option && typeof custom.option === 'object') {
     entry.chart = { title: String(custom.title || ''), option: custom.option }
+  } else if (custom && custom.type === 'login' && /^\/(?!\/)/.test(String(custom.url || ''))) {
+    // "Please log in" from the assistant: a button to the portal's login page.
+    entry.link = { title: String(custom.title || '登录网上营业厅'), url: String(custom.url) }
   } else if (custom && typeof custom.text === 'string' && !entry.text) {
     entry.text = custom.text
   }

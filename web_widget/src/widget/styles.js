@@ -33,6 +33,7 @@ export const STYLE = `
 .chart { width: 100%; min-width: 240px; height: 220px; }
 .msg.has-chart { max-width: 100%; width: 100%; }
 .chart-title { font-weight: 600; margin-bottom: 4px; }
+.action-link { display: inline-block; padding: 5px 14px; border-radius: 16px; background: #0b5cad; color: #fff !important; text-decoration: none; }
 .replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .replies button { padding: 5px 12px; border: 1px solid #0b5cad; border-radius: 16px; background: #fff; color: #0b5cad; cursor: pointer; font: inherit; font-size: 13px; }
 .replies button:hover { background: #e8f1fb; }

@@ -217,7 +217,7 @@ export class ChatWidget {
 
   onBot(message) {
     const entry = botEntry(message)
-    if (!entry.text && !entry.buttons?.length && !entry.chart && !entry.image) return
+    if (!entry.text && !entry.buttons?.length && !entry.chart && !entry.image && !entry.link) return
     this.addEntry(entry)
     if (this.panel.hidden) this.launcher.setAttribute('aria-label', TEXT.launcher + TEXT.newMessage)
   }
@@ -310,6 +310,11 @@ export class ChatWidget {
       node.append(body)
     }
     if (entry.image) node.append(el('img', { class: 'photo', src: entry.image, alt: '' }))
+    if (entry.link) {
+      const back = encodeURIComponent(location.pathname + location.search)
+      const url = `${this.o.apiBase}${entry.link.url}${this.o.apiBase ? '' : `?redirect=${back}`}`
+      node.append(el('a', { class: 'action-link', href: url }, entry.link.title))
+    }
     if (entry.chart) {
       node.classList.add('has-chart')
       if (entry.chart.title) node.append(el('div', { class: 'chart-title' }, entry.chart.title))
