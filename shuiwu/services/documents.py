@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shuiwu import crypto
+from shuiwu import crypto, ratelimit
 from shuiwu.config import get_settings
 from shuiwu.errors import Forbidden, InvalidInput, NotFound
 from shuiwu.models import BindingStatus, Household, HouseholdMember, Role, StaffFunction, User
@@ -40,6 +40,8 @@ from vision.documents.validate import account_no as check_account_no
 log = logging.getLogger(__name__)
 
 READ_TTL_SECONDS = 24 * 3600
+# Reading costs seconds of CPU: enough for a family's paperwork, not for a loop.
+READ_LIMIT = ratelimit.Limit(30, 3600)
 MAX_DOCUMENTS = 20
 ID_CONTEXT = "documents.id_number"
 TRANSFER_TYPES = {"property_certificate", "id_card"}
@@ -52,6 +54,7 @@ REQUIRED = {
     "id_card": ("name", "id_number"),
 }
 
+TOO_MANY_READS = "单据识别次数过多"
 NEED_INPUT = "请上传单据照片，或给出已上传文件的编号"
 READ_NOT_FOUND = "未找到该识别结果，或已超过 24 小时，请重新上传单据照片"
 NEED_ACCOUNT_NO = "请填写这份单据对应的户号"
@@ -84,11 +87,12 @@ def read(
     """Read a document photo (the actor's upload, or bytes sent now) into fields to confirm."""
     from vision.documents import read_document
 
+    if upload_id is None and data is None:
+        raise InvalidInput(NEED_INPUT, field="file")
+    ratelimit.hit(f"documents:read:{actor.id}", READ_LIMIT, TOO_MANY_READS)
     if upload_id is not None:
         upload = uploads.get_upload(session, actor, upload_id)  # someone else's: not found
         data = uploads.read_bytes(upload)
-    elif data is None:
-        raise InvalidInput(NEED_INPUT, field="file")
     result = read_document(data, doc_type, max_bytes=get_settings().upload_max_image_mb * 1048576)
     out = result.as_dict(mask=True)
     out["read_id"] = _sign({

@@ -151,3 +151,12 @@ def test_read_needs_a_login_and_a_file(client, make_user):
     assert client.post(READ, files={"file": ("a.jpg", b"\xff\xd8\xff", "image/jpeg")}).status_code == 401
     response = client.post(READ, headers=login(client, make_user("resident").username))
     assert response.status_code == 422 and "上传" in response.text
+
+
+def test_reading_is_rate_limited_per_user(client, make_user):
+    me = login(client, make_user("resident").username)
+    forged = {"file": ("x.jpg", b"not a photo at all, just text" * 4, "image/jpeg")}
+    for _ in range(30):
+        assert client.post(READ, headers=me, files=forged).status_code == 422
+    response = client.post(READ, headers=me, files=forged)
+    assert response.status_code == 429 and "识别次数过多" in response.text
