@@ -25,13 +25,13 @@ export const exportForecast = (id, format) =>
 
 export const findHousehold = (accountNo) => request('/api/v1/households', { query: { account_no: accountNo } })
 
-/** Multipart upload of a CSV/Excel series file (request() sends JSON only). */
-export async function uploadForecastSeries(file) {
+/** Multipart POST of one file (request() sends JSON only), with one silent token refresh. */
+export async function postFile(path, file) {
   const send = () => {
     const form = new FormData()
     form.append('file', file)
     const token = useAuthStore().token
-    return fetch('/api/v1/forecasts/uploads', {
+    return fetch(path, {
       method: 'POST',
       body: form,
       headers: token ? { Authorization: `Bearer ${token}` } : {},
@@ -48,3 +48,6 @@ export async function uploadForecastSeries(file) {
   if (!response.ok) throw await errorFrom(response)
   return response.json()
 }
+
+/** A CSV/Excel series file → its parsed series (validated by the server, messages in Chinese). */
+export const uploadForecastSeries = (file) => postFile('/api/v1/forecasts/uploads', file)
