@@ -69,6 +69,8 @@ def test_text_that_is_no_known_document_is_named_so():
 def test_forged_and_unknown_type_refused():
     with pytest.raises(InvalidInput, match="照片|图片"):
         read_document(b"%PDF-1.4 not a photo at all" * 10)
+    with pytest.raises(InvalidInput, match="照片太小"):
+        read_document(_jpeg(Image.new("RGB", (160, 120), "white")))
     with pytest.raises(InvalidInput, match="不支持的单据类型"):
         read_document(b"\xff\xd8\xff", "passport")
 

@@ -1,6 +1,7 @@
 """User-facing Chinese messages of document recognition, in one place."""
 
 NOT_A_PHOTO = "文件不是照片：请上传单据或证件的 JPEG、PNG、WebP 或 HEIC 照片（按文件内容识别，改扩展名无效）。"
+TOO_SMALL = "照片太小，看不清字：请让单据或证件占满画面大部分后重拍。"
 NO_TEXT = "图片中没有找到文字：请把票据或证件平铺、对准、光线充足后重新拍照。"
 UNKNOWN_TYPE = (
     "没有认出这是哪种单据：目前支持水费账单、缴费凭证、发票、不动产权证书和身份证。"

@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 # Documents carry small print: read them larger than meter photos (vision.image.WORK_SIDE).
 DOC_SIDE = 1600
-MIN_DOC_SIDE = 200
 MIN_LINE_SCORE = 0.5
 PROBE_LINES = 6
 
@@ -69,39 +68,26 @@ class DocumentRead:
 
 
 def open_document(data: bytes, max_bytes: int | None = None) -> Image.Image:
-    """Decode an uploaded photo or scan with the same checks as meter photos (type by content,
-    byte, pixel and decompression-bomb limits, EXIF orientation), kept at DOC_SIDE."""
+    """Decode an uploaded photo or scan with the meter photos' checks (vision.image: type by
+    content, byte, pixel and decompression-bomb limits, EXIF orientation), kept at DOC_SIDE."""
     from vision import image as photo_checks
-    from vision.preprocess import MAX_PIXELS, _check_size, _pixels_in, _too_large
 
     try:
-        content_type = photo_checks.check_photo_bytes(data, max_bytes=max_bytes or photo_checks.MAX_PHOTO_BYTES)
+        photo = photo_checks.open_photo(data, max_bytes=max_bytes or photo_checks.MAX_PHOTO_BYTES)
     except InvalidInput as exc:
-        if exc.message == photo_checks.messages.NOT_A_PHOTO:  # theirs names meter photos
+        # Theirs name meter photos; say the same about documents.
+        if exc.message == photo_checks.messages.NOT_A_PHOTO:
             raise InvalidInput(messages.NOT_A_PHOTO, field="file") from None
+        if exc.message.startswith(photo_checks.messages.PHOTO_TOO_SMALL.split("（")[0]):
+            raise InvalidInput(messages.TOO_SMALL, field="file") from None
         raise
-    if content_type == photo_checks.IMAGE_TYPES["heic"]:
-        photo_checks._register_heif()
-    try:
-        image = Image.open(io.BytesIO(data))
-        _check_size(image.size, "file")  # from the header, before any pixel is decoded
-        if image.format == "JPEG":
-            image.draft("RGB", (DOC_SIDE, DOC_SIDE))
-        image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidInput(_too_large(_pixels_in(exc)), field="file") from exc
-    except InvalidInput:
-        raise
-    except Exception as exc:  # truncated or corrupt files raise many kinds of error
-        raise InvalidInput(messages.NOT_A_PHOTO, field="file") from exc
-    if image.size[0] * image.size[1] > MAX_PIXELS:
-        raise InvalidInput(_too_large(image.size[0] * image.size[1]), field="file")
+    if max(photo.original_size) <= photo_checks.WORK_SIDE:
+        return photo.image
+    # Documents carry small print: the checks passed, decode once more at the larger size.
+    image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        image.draft("RGB", (DOC_SIDE, DOC_SIDE))
     image = ImageOps.exif_transpose(image).convert("RGB")
-    if min(image.size) < MIN_DOC_SIDE:
-        raise InvalidInput(
-            photo_checks.messages.PHOTO_TOO_SMALL.format(width=image.size[0], height=image.size[1]),
-            field="file",
-        )
     image.thumbnail((DOC_SIDE, DOC_SIDE), Image.Resampling.BICUBIC)
     return image
 
