@@ -179,8 +179,8 @@ def relay(sender_id: str) -> bool:
     return True
 
 
-def _append_event(sender_id: str, event: str) -> None:
-    _rasa("POST", _conversation(sender_id) + "/tracker/events", json=[{"event": event}],
+def _append_events(sender_id: str, events: list[dict]) -> None:
+    _rasa("POST", _conversation(sender_id) + "/tracker/events", json=events,
           params={"output_channel": "latest"})
 
 
@@ -295,7 +295,7 @@ def accept(session: Session, actor: User, handoff_id: int) -> dict:
     audit.record(session, actor, "handoff.accept", "handoff", request.id)
     session.commit()
     try:  # after hours the assistant did not pause; pausing twice is harmless
-        _append_event(request.sender_id, "pause")
+        _append_events(request.sender_id, [{"event": "pause"}])
     except RasaUnavailable:
         log.warning("could not pause conversation %s", request.sender_id)
     relayed = relay(request.sender_id)
@@ -335,7 +335,10 @@ def close(session: Session, actor: User, handoff_id: int) -> dict:
     relayed = relay(request.sender_id)
     resumed = True
     try:
-        _append_event(request.sender_id, "resume")
+        # Listening again, as after any bot turn: the rules and policies then read the next
+        # message like any other (after the relay action they would predict nothing).
+        _append_events(request.sender_id, [{"event": "resume"},
+                                           {"event": "action", "name": "action_listen"}])
     except RasaUnavailable:
         resumed = False
     return {**handoff_out(session, request), "relayed": relayed, "resumed": resumed}

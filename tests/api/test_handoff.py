@@ -4,6 +4,7 @@ token and runs the relay action through the app's /webhook as Rasa does."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -202,6 +203,9 @@ def test_staff_accept_read_reply_and_close(console, make_user):
     assert (closed["status"], closed["relayed"], closed["resumed"]) == ("closed", True, True)
     assert console.rasa.delivered[sender][-1] == service.AGENT_LEFT
     assert console.rasa.trackers[sender]["paused"] is False
+    # Listening again, so the next message is read like any other.
+    assert console.rasa.trackers[sender]["events"][-1] == {
+        "event": "action", "name": "action_listen", "timestamp": pytest.approx(time.time(), abs=60)}
     assert console.app.get("/api/v1/chat/handoffs", headers=headers).json() == []
 
     with new_session() as s:
