@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.common import current_intent, db, resolve_household, today
+from actions.common import BlockingAction, current_intent, db, resolve_household, today
 from actions.dates import parse_period
 from actions.messages import m3, yuan
 from shuiwu.errors import DomainError
@@ -63,11 +63,11 @@ def bill_text(household, bill) -> str:
     return text
 
 
-class ActionShowBill(Action):
+class ActionShowBill(BlockingAction):
     def name(self) -> str:
         return "action_show_bill"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.billing import bills as billing
         from shuiwu.services.households import bills as household_bills
 
@@ -138,11 +138,11 @@ class ActionShowBill(Action):
         dispatcher.utter_message(text=text)
 
 
-class ActionShowPaymentHistory(Action):
+class ActionShowPaymentHistory(BlockingAction):
     def name(self) -> str:
         return "action_show_payment_history"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.models import Payment
         from shuiwu.services.households import Access, get_household
 

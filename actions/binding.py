@@ -8,11 +8,11 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, load_user
+from actions.common import BlockingAction, db, load_user
 from actions.forms import FORM_SLOTS, CorrectableFormValidation
 from shuiwu.errors import DomainError
 
@@ -73,11 +73,11 @@ class ValidateBindForm(CorrectableFormValidation):
         return {"bind_proof": str(amount) + "元" if amount is not None else serial}
 
 
-class ActionSubmitBinding(Action):
+class ActionSubmitBinding(BlockingAction):
     def name(self) -> str:
         return "action_submit_binding"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.services.bindings import Proof, bind
 
         reset = [SlotSet(s, None) for s in FORM_SLOTS["bind_form"]]

@@ -6,15 +6,17 @@ database and call the domain services with them as the actor, which enforce perm
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,18 @@ from shuiwu.models import Household, Role, User
 from shuiwu.timeutil import today_local
 
 log = logging.getLogger(__name__)
+
+
+class BlockingAction(Action, ABC):
+    """An action whose work blocks (database, knowledge base, models): it runs in a worker
+    thread, so one slow answer does not hold up every other conversation in the app."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        return await asyncio.to_thread(self.work, dispatcher, tracker, domain)
+
+    @abstractmethod
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        """What run() would do, synchronously."""
 
 
 def today() -> date:

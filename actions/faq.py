@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.common import db, load_user
+from actions.common import BlockingAction, db, load_user
 from actions.identity import identity_of
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,11 @@ def send_answer(dispatcher: CollectingDispatcher, answer) -> None:
     dispatcher.utter_message(text=text, buttons=buttons)
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(BlockingAction):
     def name(self) -> str:
         return "action_answer_faq"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         question = (tracker.latest_message.get("text") or "").strip()
         answer = ask_knowledge_base(tracker, question) if question and not question.startswith("/") else None
         if answer is None:
@@ -63,11 +63,11 @@ class ActionAnswerFaq(Action):
         return []
 
 
-class ActionWaterOutage(Action):
+class ActionWaterOutage(BlockingAction):
     def name(self) -> str:
         return "action_water_outage"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         question = (tracker.latest_message.get("text") or "").strip()
         if question.startswith("/"):
             question = "停水了怎么办，什么时候恢复供水"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, resolve_household
+from actions.common import BlockingAction, db, resolve_household
 from shuiwu.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -16,11 +16,11 @@ NOT_READY = "用水预测功能正在接入中，暂时无法给出预测。您�
 FAILED = "抱歉，这次没能算出预测结果，请稍后再试。您可以先看看最近的用水量。"
 
 
-class ActionForecastUsage(Action):
+class ActionForecastUsage(BlockingAction):
     def name(self) -> str:
         return "action_forecast_usage"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         with db() as session:
             found = resolve_household(session, tracker, dispatcher, "forecast_usage")
             if not found.ok:

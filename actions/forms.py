@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.common import (
+    BlockingAction,
     ask_to_login,
     current_intent,
     db,
@@ -74,7 +75,7 @@ class ActionCancelForm(Action):
         return events
 
 
-class ActionCheckHousehold(Action):
+class ActionCheckHousehold(BlockingAction):
     """Before a household form starts: is the resident logged in, with a household chosen?
 
     Sets household_ready (the rules branch on it) and, for a payment with exactly one bill to
@@ -84,7 +85,7 @@ class ActionCheckHousehold(Action):
     def name(self) -> str:
         return "action_check_household"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         intent = current_intent(tracker)
         form = FORM_OF_INTENT.get(intent or "")
         # A fresh start: nothing of an earlier attempt of this form carries over.

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, resolve_household
+from actions.common import BlockingAction, db, resolve_household
 from actions.forms import FORM_SLOTS, QUESTIONS, CorrectableFormValidation
 from actions.identity import upload_ids
 from shuiwu.errors import DomainError
@@ -137,11 +137,11 @@ class ActionAskMeterReading(Action):
         return []
 
 
-class ActionSubmitMeterReading(Action):
+class ActionSubmitMeterReading(BlockingAction):
     def name(self) -> str:
         return "action_submit_meter_reading"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         reset = [SlotSet(s, None) for s in FORM_SLOTS["meter_reading_form"]]
         value = str(tracker.get_slot("meter_reading") or "")
         if value.startswith("photo:"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, intent_payload, resolve_household
+from actions.common import BlockingAction, db, intent_payload, resolve_household
 from actions.forms import FORM_SLOTS, CorrectableFormValidation
 from actions.messages import yuan
 from shuiwu.errors import DomainError
@@ -51,11 +51,11 @@ def _bill_of(session, tracker: Tracker, dispatcher: CollectingDispatcher):
     return found, bill
 
 
-class ActionAskPayBillId(Action):
+class ActionAskPayBillId(BlockingAction):
     def name(self) -> str:
         return "action_ask_pay_bill_id"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         with db() as session:
             found = resolve_household(session, tracker, dispatcher, "pay_bill")
             if not found.ok:
@@ -100,11 +100,11 @@ class ValidatePaymentForm(CorrectableFormValidation):
         return {"pay_confirm": bool(value) if value is not None else None}
 
 
-class ActionAskPayConfirm(Action):
+class ActionAskPayConfirm(BlockingAction):
     def name(self) -> str:
         return "action_ask_pay_confirm"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         with db() as session:
             found, bill = _bill_of(session, tracker, dispatcher)
             if bill is None:
@@ -119,11 +119,11 @@ class ActionAskPayConfirm(Action):
         return []
 
 
-class ActionSubmitPayment(Action):
+class ActionSubmitPayment(BlockingAction):
     def name(self) -> str:
         return "action_submit_payment"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         reset = [SlotSet(s, None) for s in FORM_SLOTS["payment_form"]]
         if tracker.get_slot("pay_confirm") is not True:
             dispatcher.utter_message(text="好的，已取消这次缴费，没有扣款。")

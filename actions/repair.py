@@ -6,12 +6,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.common import ask_to_login, db, latest_entity, load_user, resolve_household
+from actions.common import (
+    BlockingAction,
+    ask_to_login,
+    db,
+    latest_entity,
+    load_user,
+    resolve_household,
+)
 from actions.forms import FORM_SLOTS, CorrectableFormValidation
 from actions.identity import upload_ids
 from shuiwu.errors import DomainError
@@ -105,11 +112,11 @@ def _attachments(session, user, ids: list[str]):
     return found, skipped
 
 
-class ActionSubmitRepair(Action):
+class ActionSubmitRepair(BlockingAction):
     def name(self) -> str:
         return "action_submit_repair"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.models import TicketCategory
         from shuiwu.services.tickets import CATEGORY_LABELS, create_ticket
 
@@ -144,11 +151,11 @@ class ActionSubmitRepair(Action):
         return reset
 
 
-class ActionRepairStatus(Action):
+class ActionRepairStatus(BlockingAction):
     def name(self) -> str:
         return "action_repair_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.models import Role
         from shuiwu.services.tickets import get_ticket, list_tickets, status_text
 

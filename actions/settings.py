@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.common import ask_to_login, db, load_user
+from actions.common import BlockingAction, ask_to_login, db, load_user
 
 
-class ActionUpdateSettings(Action):
+class ActionUpdateSettings(BlockingAction):
     def name(self) -> str:
         return "action_update_settings"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         with db() as session:
             if load_user(session, tracker) is None:
                 ask_to_login(dispatcher, "update_settings")

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions.common import db, resolve_household, today
+from actions.common import BlockingAction, db, resolve_household, today
 from actions.dates import Period, parse_period, shift_month
 from actions.messages import m3
 from shuiwu.errors import DomainError
@@ -94,11 +94,11 @@ def peer_average(session, household, start: date, end: date) -> tuple[Decimal, i
     return (Decimal(total) / count, count)
 
 
-class ActionShowUsage(Action):
+class ActionShowUsage(BlockingAction):
     def name(self) -> str:
         return "action_show_usage"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.services.usage import Granularity, usage_series
 
         text = tracker.latest_message.get("text") or ""
