@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
+from shuiwu.config import get_settings
 from shuiwu.db import new_session
 from shuiwu.models import Bill, BillStatus, Notification, Payment, PaymentStatus
 from shuiwu.payment_gateways.alipay import sign_content
@@ -238,7 +239,6 @@ def test_bad_requests_get_chinese_answers_and_write_nothing(paystack, session, m
 def test_an_unreachable_gateway_is_said_in_chinese_and_leaves_no_payment(
     paystack, session, make_user, monkeypatch
 ):
-    from shuiwu.config import get_settings
     from shuiwu.services import payments
 
     user, home, bill = _resident_with_bill(session, make_user)
@@ -284,3 +284,32 @@ def test_alipay_query_answers_are_checked_like_notifies(paystack, session, make_
     order.update(amount=Decimal("86.72"))
     assert app.post(f"/api/v1/payments/{ali['payment_id']}/sync", headers=headers).json()["status"] == "succeeded"
     assert _state(ali["payment_id"]) == ("succeeded", "paid", 1)
+
+
+def test_without_gateway_settings_development_pays_through_local_fakes(db_url, session, make_user, monkeypatch):
+    """`make run` with nothing configured: the app starts the fakes itself on free ports."""
+    from shuiwu.main import create_app
+    from shuiwu.payment_gateways import local
+
+    user, home, bill = _resident_with_bill(session, make_user)
+    port = local.free_port()
+    monkeypatch.setenv("PUBLIC_URL", f"http://127.0.0.1:{port}")
+    get_settings.cache_clear()
+    server = local.serve(create_app(), port=port)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as app:
+            headers = login(app, user.username)
+            payment = app.post("/api/v1/payments", headers=headers,
+                               json={"bill_id": bill.id, "method": "bank_card"}).json()
+            assert payment["pay_url"].startswith("http://127.0.0.1:")
+            assert "/gateway.do?" in payment["pay_url"] and f":{port}/" not in payment["pay_url"]
+            cashier = httpx.get(payment["pay_url"])
+            assert "¥86.72" in cashier.text
+            token = cashier.text.split('name="token" value="')[1].split('"')[0]
+            gateway = payment["pay_url"].split("/gateway.do")[0]
+            done = httpx.post(gateway + "/cashier/confirm", data={"token": token})
+            assert done.headers["X-Fake-Notify-Status"] == "200 success"
+            assert app.get(f"/api/v1/payments/{payment['payment_id']}", headers=headers).json()[
+                "status"] == "succeeded"
+    finally:
+        server.stop()
