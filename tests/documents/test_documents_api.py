@@ -160,3 +160,29 @@ def test_reading_is_rate_limited_per_user(client, make_user):
         assert client.post(READ, headers=me, files=forged).status_code == 422
     response = client.post(READ, headers=me, files=forged)
     assert response.status_code == 429 and "识别次数过多" in response.text
+
+
+def test_customer_service_attach_a_counter_document_to_a_binding(client, session, make_user, samples):
+    resident = make_user("resident")
+    cs = make_user("staff", staff_function=StaffFunction.CUSTOMER_SERVICE)
+    repair = make_user("staff", staff_function=StaffFunction.FIELD_REPAIR)
+    make_home(session, "3102000011", owner=resident)
+    binding = session.scalar(select(HouseholdMember).where(HouseholdMember.user_id == resident.id))
+    staff_headers, repair_headers = login(client, cs.username), login(client, repair.username)
+
+    read = client.post(READ, headers=staff_headers,
+                       files={"file": ("invoice.jpg", samples["invoice"].jpeg(), "image/jpeg")})
+    assert read.status_code == 200, read.text
+    read = read.json()
+    assert read["type"] == "invoice"
+    url = f"/api/v1/documents/{read['read_id']}/confirm"
+    nowhere = client.post(url, headers=staff_headers, json=_confirm_body(read))
+    assert nowhere.status_code == 422 and "绑定申请" in nowhere.text
+
+    done = client.post(url, headers=staff_headers, json=_confirm_body(read, binding_id=binding.id))
+    assert done.status_code == 200 and done.json()["stored"] == "attached"
+    listed = client.get(f"/api/v1/documents/bindings/{binding.id}", headers=staff_headers).json()
+    assert [d["type"] for d in listed] == ["invoice"]
+    assert listed[0]["fields"]["invoice_no"] == samples["invoice"].truth["invoice_no"]
+    # field repair staff have no business with account paperwork
+    assert client.get(f"/api/v1/documents/bindings/{binding.id}", headers=repair_headers).status_code == 403
