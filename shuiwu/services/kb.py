@@ -460,7 +460,8 @@ def diff_lines(old: KbVersion | None, new: KbVersion) -> list[dict[str, str]]:
         if line.startswith(("---", "+++")):
             continue
         if line.startswith("@@"):
-            out.append({"op": "gap", "text": "…"})
+            if out:  # a gap between two runs of changes, not before the first
+                out.append({"op": "gap", "text": "…"})
         else:
             out.append({"op": {"+": "added", "-": "removed"}.get(line[:1], "same"), "text": line[1:]})
     return out

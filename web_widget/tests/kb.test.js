@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   blankDraft,
+  bodyWithoutTitle,
   bodyFromDraft,
   diffBlocks,
   diffSummary,
@@ -99,5 +100,13 @@ describe('import file', () => {
     await expect(readImportFile(file('kb.pdf', 'x'))).rejects.toThrow('只支持 .csv 或 .xlsx 文件')
     await expect(readImportFile(file('kb.csv', ''))).rejects.toThrow('文件是空的')
     await expect(readImportFile(file('kb.xlsx', 'x'.repeat(20)), 10)).rejects.toThrow('文件太大')
+  })
+})
+
+describe('entry page', () => {
+  it('does not repeat a document’s own title heading', () => {
+    expect(bodyWithoutTitle('# 用水开户指南\n\n## 新户开户\n内容', '用水开户指南')).toBe('## 新户开户\n内容')
+    expect(bodyWithoutTitle('# 别的标题\n内容', '用水开户指南')).toBe('# 别的标题\n内容')
+    expect(bodyWithoutTitle('答案正文', '问题')).toBe('答案正文')
   })
 })

@@ -153,3 +153,10 @@ export async function readImportFile(file, maxBytes = 5 * 1024 * 1024) {
 
 /** The portal's link to one entry. */
 export const entryLink = (id) => ({ name: 'faq', query: { entry: id } })
+
+/** A document's Markdown often opens with its own title as "# …": shown once, as the page title. */
+export function bodyWithoutTitle(body, title) {
+  const text = String(body ?? '')
+  const m = /^\s*#\s+(.+?)\s*(?:\n|$)/.exec(text)
+  return m && m[1].trim() === String(title ?? '').trim() ? text.slice(m[0].length).trimStart() : text
+}
