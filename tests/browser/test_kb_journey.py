@@ -35,7 +35,8 @@ def kb_server(db_url, session, tmp_path):
     kb.sync_engine(session)
     data = get_settings().data_dir
     server_dir = tmp_path / "server-data"
-    shutil.copytree(data, server_dir, ignore=shutil.ignore_patterns("chroma"))
+    if data.is_dir():  # keys this process wrote (not every run writes any)
+        shutil.copytree(data, server_dir, ignore=shutil.ignore_patterns("chroma"))
     shutil.copytree(kb.engine().settings.location, server_dir / "chroma")
     with running_app(env={"DATA_DIR": str(server_dir)}) as base:
         # The first question loads the embedding model; do it before the browser is waiting.
