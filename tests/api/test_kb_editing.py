@@ -223,3 +223,14 @@ def test_export_then_import_edited_excel_updates_only_what_changed(client, sessi
     csv_export = client.get("/api/v1/kb/export", params={"format": "csv"}, headers=headers)
     assert csv_export.content.startswith("\ufeff".encode())
     assert _upload(client, headers, "kb.csv", csv_export.content).json()["unchanged"] == count + 1
+
+
+def test_a_save_that_is_rolled_back_is_never_searchable(client, session, staff):
+    from shuiwu.services import kb
+
+    user, _ = staff
+    assert NEW_TEXT not in ask(client, QUESTION)["text"]
+    kb.update_entry(session, session.merge(user), "acct-03", {"body": NEW_TEXT + "。"})
+    session.rollback()  # e.g. the request failed after the service call
+    assert NEW_TEXT not in ask(client, QUESTION)["text"]
+    assert client.get("/api/v1/kb/entries/acct-03").json()["version"] == 1
