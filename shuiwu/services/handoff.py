@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 
 from shuiwu.config import get_settings
 from shuiwu.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from shuiwu.models import HandoffMessage, HandoffRequest, HandoffStatus, Role, StaffFunction, User
+from shuiwu.models import (
+    AuditEntry,
+    HandoffMessage,
+    HandoffRequest,
+    HandoffStatus,
+    Role,
+    StaffFunction,
+    User,
+)
 from shuiwu.models._types import utcnow
 from shuiwu.services import audit
 from shuiwu.timeutil import LOCAL_TZ
@@ -111,6 +119,8 @@ def request_handoff(
                                      HandoffRequest.status.in_(OPEN))
     )
     already = request is not None
+    if user_id is not None and session.get(User, user_id) is None:
+        user_id = None  # an account deleted since the socket connected: a visitor now
     if request is None:
         request = HandoffRequest(sender_id=sender_id, user_id=user_id, channel=(channel or "")[:32],
                                  after_hours=not in_hours, transcript=turns, created_at=now)
@@ -264,7 +274,11 @@ def list_handoffs(session: Session, actor: User, *, status: str = "open", limit:
 def get_handoff(session: Session, actor: User, handoff_id: int) -> dict:
     """One conversation with its transcript: Rasa's, or the saved one if Rasa cannot answer."""
     request = _get(session, actor, handoff_id)
-    audit.record(session, actor, "handoff.view", "handoff", request.id, sender_id=request.sender_id)
+    seen = session.scalar(select(AuditEntry.id).where(
+        AuditEntry.object_type == "handoff", AuditEntry.object_id == str(request.id),
+        AuditEntry.actor_id == actor.id, AuditEntry.action == "handoff.view").limit(1))
+    if seen is None:  # once per agent and chat: the console polls the open chat every 3 s
+        audit.record(session, actor, "handoff.view", "handoff", request.id, sender_id=request.sender_id)
     try:
         transcript, live = rasa_transcript(request.sender_id), True
     except RasaUnavailable:

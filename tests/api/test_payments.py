@@ -155,6 +155,8 @@ def test_forged_notifies_are_refused_and_change_nothing(paystack, session, make_
     # No signature at all, and garbage.
     assert app.post("/api/v1/payments/notify/wechat", content=real_body).status_code == 400
     assert app.post("/api/v1/payments/notify/wechat", content=b"\xff" * 10).status_code == 400
+    huge = real_body + " " * 70_000
+    assert app.post("/api/v1/payments/notify/wechat", content=huge, headers=real_headers).status_code == 400
     assert _state(wx["payment_id"]) == ("pending", "unpaid", 0)
 
     # Alipay: a notify signed by someone else, and one with the sign removed.

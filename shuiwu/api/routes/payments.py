@@ -64,8 +64,10 @@ def payment_history(
 
 async def _notify(request: Request, session, gateway_name: str) -> Response:
     gateway = by_name(gateway_name)
-    body = await request.body()
-    if len(body) > MAX_NOTIFY_BYTES:
+    declared = request.headers.get("content-length", "0")
+    too_big = not declared.isdigit() or int(declared) > MAX_NOTIFY_BYTES
+    body = b"" if too_big else await request.body()
+    if too_big or len(body) > MAX_NOTIFY_BYTES:
         answer = gateway.reject("通知内容过大")
     else:
         try:
