@@ -103,6 +103,17 @@ class Settings(BaseSettings):
     meter_jump_factor: float = Field(
         5.0, description="a photo reading whose daily use exceeds this many times the usual is confirmed"
     )
+    kb_embedder: str = Field(
+        "e5", description="knowledge-base embeddings: e5 (bundled, offline) | hash | onnx:<dir> | st:<dir>"
+    )
+    kb_reranker: str = Field(
+        "features", description="knowledge-base re-ranker: off | features (fitted, shipped) | ce:<dir>"
+    )
+    kb_threshold: float | None = Field(
+        None, description="answer confidence below which the assistant says it is not sure; empty = tuned"
+    )
+    kb_llm_url: str = Field("", description="OpenAI-compatible URL that rephrases KB answers; empty = off")
+    kb_llm_model: str = Field("", description="model name sent to kb_llm_url")
     forecast_region: str = Field(
         "cn", description="holiday calendar of the forecasts: cn (调休 included) or it-bwdf"
     )

@@ -1,0 +1,10 @@
+"""Every resident-facing sentence the knowledge base composes, in one place."""
+
+CITATION = "\n\n来源：[{title}]({url})"
+MORE = "……"
+NOT_SURE = "这个问题我不太确定能答准。您是想问下面的问题吗？也可以直接转人工客服。"
+NOT_SURE_EMPTY = "抱歉，知识库里暂时没有找到这个问题的答案。您可以换个说法再问，或转人工客服。"
+EMPTY_QUESTION = "请先输入您的问题，例如“水费怎么算”。"
+HUMAN_OPTION = "转人工客服"
+HUMAN_HINT = "人工客服：在线 8:00–20:00，24 小时服务热线 0000-96606。"
+RELATED = "您可能还想了解："

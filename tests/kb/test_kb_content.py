@@ -1,0 +1,55 @@
+"""The shipped content, the chunker and the eval set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from knowledge_base import Entry, load_content
+from knowledge_base.chunking import chunk_entry, split_sentences
+from knowledge_base.eval.run import check_labels, load_questions
+
+
+def test_content_has_the_faq_and_documents_with_their_metadata():
+    entries = load_content()
+    kinds = Counter(e.kind for e in entries)
+    assert kinds["faq"] >= 150 and kinds["doc"] >= 10
+    assert len({e.id for e in entries}) == len(entries)
+    for e in entries:
+        assert e.category and e.tags and e.owner and e.version >= 1, e.id
+        assert isinstance(e.review_date, dt.date)
+    assert len({e.category for e in entries}) >= 15
+
+
+def test_entry_round_trips_through_dict():
+    entry = load_content()[0]
+    data = entry.to_dict()
+    assert data["review_date"] == entry.review_date.isoformat()
+    assert Entry.from_dict(data) == entry
+
+
+def test_split_sentences_keeps_chinese_sentence_ends():
+    text = "先关总阀。再断电！水还在流吗？别慌；联系我们“热线”。最后一句"
+    assert split_sentences(text) == ["先关总阀。", "再断电！", "水还在流吗？", "别慌；", "联系我们“热线”。", "最后一句"]
+
+
+def test_documents_are_chunked_by_heading_and_sentence():
+    body = "# 指南\n\n## 一、防冻\n\n" + "包好水表。" * 80 + "\n\n## 二、解冻\n\n用温水。不要用开水！"
+    doc = Entry(id="d", kind="doc", category="c", title="指南", body=body, tags=["t"], version=1,
+                owner="o", review_date=dt.date(2026, 1, 1))
+    chunks = chunk_entry(doc)
+    assert [c.title for c in chunks][-1] == "指南 › 二、解冻"
+    assert chunks[-1].text == "用温水。不要用开水！"
+    frost = [c for c in chunks if c.title == "指南 › 一、防冻"]
+    assert len(frost) >= 2  # a long section becomes several chunks …
+    assert all(c.text.endswith("。") for c in frost)  # … cut between sentences
+    assert all("用温水" not in c.text for c in frost)  # and never across a heading
+
+
+def test_eval_set_is_large_labelled_and_points_at_real_entries():
+    questions = load_questions("all")
+    assert len(questions) >= 300
+    assert sum(not q.answerable for q in questions) >= 50
+    assert check_labels(questions, load_content()) == []
+    dev = {q.text for q in load_questions("dev")}
+    assert dev and dev.isdisjoint(q.text for q in load_questions("test"))
