@@ -146,16 +146,17 @@ def spark_session(master: str, app_name: str = "shuiwu-forecast"):
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    local = master.startswith("local")
+    builder = SparkSession.builder.master(master)
+    if local:  # blocks are fetched from the driver's advertised address: keep it on loopback
+        builder = builder.config("spark.driver.host", "127.0.0.1")
     return (
-        SparkSession.builder.master(master)
-        .appName(app_name)
+        builder.appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config(
-            "spark.driver.bindAddress", "127.0.0.1" if master.startswith("local") else "0.0.0.0"
-        )
+        .config("spark.driver.bindAddress", "127.0.0.1" if local else "0.0.0.0")
         .getOrCreate()
     )
 

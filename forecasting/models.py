@@ -25,6 +25,12 @@ QUANTILES = (0.025, 0.10, 0.90, 0.975)
 TRAIN_DAYS = {"prophet": 365, "gbm": 365}
 SNAIVE_ERROR_WEEKS = 12  # past weeks of the naive's own errors that set its intervals
 RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its intervals
+# LightGBM's held-out errors understate the error of the next week (the model is refitted on
+# more data and demand drifts): on six 2021 origins × 10 BWDF districts (6,274 hours, none of
+# them among the 2022 evaluation origins) its 80 % / 95 % intervals covered 76.2 % / 92.7 %;
+# widening the quantile offsets by these factors gives nominal coverage there. Hourly only:
+# no daily backtest has measured the daily case.
+GBM_HOURLY_CALIBRATION = (1.21, 1.14, 1.14, 1.21)  # for QUANTILES (2.5 %, 10 %, 90 %, 97.5 %)
 
 
 @dataclass
@@ -296,6 +302,8 @@ def gbm_model(
     model = fit(y)
     yhat = predict(model, y_ext, len(y)).to_numpy()
     q = np.quantile(errors, QUANTILES) if len(errors) else np.zeros(4)
+    if freq == "h" and not point_only:
+        q = q * np.array(GBM_HOURLY_CALIBRATION)
     weeks_ahead = np.ceil(np.arange(1, horizon + 1) / period)
     qs = yhat[:, None] + q[None, :] * np.sqrt(weeks_ahead)[:, None]
     return _forecast_from_quantiles(index, yhat, qs, "gbm", notes)
