@@ -141,7 +141,9 @@ class AuthenticatedWebInput(InputChannel):
             return None
         from socketio import AsyncRedisManager
 
-        return AsyncRedisManager(url, channel="shuiwu-chat")
+        # Pub/sub channels ignore the db number: each installation (and test stack) its own.
+        channel = os.environ.get("CHAT_SOCKET_REDIS_CHANNEL") or "shuiwu:chat"
+        return AsyncRedisManager(url, channel=channel)
 
     def get_output_channel(self) -> OutputChannel | None:
         """For `execute?output_channel=web|latest`: pushes (e.g. an agent's reply) to the room."""

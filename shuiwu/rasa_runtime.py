@@ -180,6 +180,8 @@ def rasa_environment(
         env["SECRET_KEY"] = settings.jwt_key
         if settings.redis_url:
             env["CHAT_SOCKET_REDIS_URL"] = settings.redis_url
+            # Pub/sub ignores the Redis db number: installations sharing a server stay apart.
+            env["CHAT_SOCKET_REDIS_CHANNEL"] = f"{settings.redis_namespace}:chat"
         else:
             env.pop("CHAT_SOCKET_REDIS_URL", None)
     for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONUSERBASE"):

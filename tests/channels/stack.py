@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ def running_chat_stack(database_url: str, data_dir: Path) -> Iterator[ChatStack]
     settings = Settings(
         database_url=database_url, data_dir=data_dir, host="127.0.0.1", port=app_port,
         rasa_url=f"http://127.0.0.1:{rasa_port}",
+        # Its own Redis pub/sub channel and rate-limit keys: other stacks may share the server.
+        redis_namespace=f"test-chat-{uuid.uuid4().hex[:10]}",
     )
     app_log, rasa_log = data_dir / "app.log", data_dir / "rasa.log"
     rasa_runtime.write_endpoints(settings)
@@ -90,6 +93,7 @@ def running_chat_stack(database_url: str, data_dir: Path) -> Iterator[ChatStack]
         app_env = {
             **os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
             "HOST": "127.0.0.1", "PORT": str(app_port), "RASA_URL": settings.rasa_url,
+            "REDIS_NAMESPACE": settings.redis_namespace,
             "LOG_JSON": "false", "LOG_LEVEL": "WARNING",
         }
         with open(app_log, "wb") as log:

@@ -17,10 +17,12 @@ def test_rasa_gets_the_apps_jwt_key_and_the_redis_url(tmp_path, monkeypatch):
     assert env["SECRET_KEY"] == dev.jwt_key == (tmp_path / "secret.key").read_text().strip()
     assert "CHAT_SOCKET_REDIS_URL" not in env
 
-    prod = Settings(data_dir=tmp_path, secret_key="k" * 48, redis_url="redis://cache:6379/2")
+    prod = Settings(data_dir=tmp_path, secret_key="k" * 48, redis_url="redis://cache:6379/2",
+                    redis_namespace="qinghe")
     _, env = rasa_runtime.rasa_command(prod, 5123, model="m.tar.gz")
     assert env["SECRET_KEY"] == "k" * 48
     assert env["CHAT_SOCKET_REDIS_URL"] == "redis://cache:6379/2"
+    assert env["CHAT_SOCKET_REDIS_CHANNEL"] == "qinghe:chat"
 
 
 def test_both_credentials_files_register_the_authenticated_channel_and_no_trusting_one():

@@ -102,6 +102,29 @@ describe('ChatWidget', () => {
     expect(mine.querySelector('[role=alert]').textContent).toContain('发送太频繁了')
   })
 
+  it('uploads a photo with the token and sends its id, with the typed text or the meter-reading intent', async () => {
+    const fetch = vi.fn(async () => ({ ok: true, json: async () => ({ upload_id: 42, kind: 'image' }) }))
+    vi.stubGlobal('fetch', fetch)
+    URL.createObjectURL = () => 'blob:x'
+    const { widget, socket } = open({ photoText: undefined })
+    await widget.uploadPhoto(new File(['x'], 'meter.jpg', { type: 'image/jpeg' }))
+    const [url, init] = fetch.mock.calls[0]
+    expect(url).toBe('/api/v1/uploads')
+    expect(init.headers.Authorization).toBe('Bearer jwt')
+    expect(init.body.get('file').name).toBe('meter.jpg')
+    expect(socket.emitted.at(-1).data).toMatchObject({ message: '/submit_meter_reading', metadata: { upload_id: 42 } })
+
+    widget.input.value = '楼道水表漏水'
+    await widget.uploadPhoto(new File(['x'], 'leak.jpg', { type: 'image/jpeg' }))
+    expect(socket.emitted.at(-1).data).toMatchObject({ message: '楼道水表漏水', metadata: { upload_id: 42 } })
+    expect(widget.input.value).toBe('')
+
+    await widget.uploadPhoto(new File(['x'], 'notes.txt', { type: 'text/plain' }))
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(widget.log.textContent).toContain('请选择图片文件')
+    vi.unstubAllGlobals()
+  })
+
   it('does not offer photo upload to anonymous visitors', () => {
     const { io, sockets } = fakeIo()
     const widget = new ChatWidget({ socketUrl: 'http://chat', io }).mount(document.body)

@@ -57,7 +57,9 @@ export class ChatWidget {
    * @param {string} [o.photoText]   message text sent with a photo when nothing was typed
    */
   constructor(o = {}) {
-    this.o = { socketPath: '/socket.io', apiBase: '', photoText: '/submit_meter_reading', io: socketIo, ...o }
+    const defaults = { socketPath: '/socket.io', apiBase: '', photoText: '/submit_meter_reading', io: socketIo }
+    // An option given as undefined (an absent data- attribute) keeps its default.
+    this.o = { ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }
     this.getToken = o.getToken || (() => null)
     this.history = null
     this.waiting = [] // entries typed before the server said who we are
