@@ -66,7 +66,8 @@ class HybridRetriever:
         q_tokens = self.index.tokens(query)
         off_topic = 1.0 if other_service(query) else 0.0
         bm25 = self.index.bm25_search(query, self.depth) if mode in ("bm25", "hybrid") else []
-        # the question field on its own: a resident's question is phrased like an FAQ question
+        # the question field on its own (resident questions are phrased like FAQ questions): it
+        # brings candidates and a feature for the re-ranker, but no vote in the plain RRF
         bm25q = self.index.bm25_question_search(query, self.depth) if mode == "hybrid" else []
         t1 = time.perf_counter()
         dense: list[tuple[str, float]] = []
@@ -88,7 +89,8 @@ class HybridRetriever:
                 if system in hit.ranks:
                     continue  # one vote per system per entry: its best chunk
                 hit.ranks[system] = rank
-                hit.score += 1.0 / (RRF_K + rank)
+                if system != "bm25q":  # fused: BM25 and dense; the question field is a re-ranker feature
+                    hit.score += 1.0 / (RRF_K + rank)
                 if system == "bm25":
                     hit.bm25_score = bm25_by_chunk[cid]
                     hit.chunk = chunk if "dense" not in hit.ranks else hit.chunk
