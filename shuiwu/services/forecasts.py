@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -1073,11 +1074,15 @@ def household_outlook(session: Session, actor: User, household_id: int, days: in
     p = snap.payload
     dates, yhat = p["dates"][:days], p["yhat"][:days]
     lo, hi = p["lower95"][:days], p["upper95"][:days]
-    total, low_total, high_total = sum(yhat), sum(lo), sum(hi)
+    total = sum(yhat)
+    # The total's range: the days' half-widths combined as independent errors. Adding the daily
+    # bounds instead would assume every day errs the same way, and give a useless 0–3× range.
+    low_total = total - math.sqrt(sum((y - max(v, 0.0)) ** 2 for y, v in zip(yhat, lo, strict=True)))
+    high_total = total + math.sqrt(sum((v - y) ** 2 for y, v in zip(yhat, hi, strict=True)))
     recent = history.iloc[-days:].dropna()
     text = (
         f"户号 {household.account_no} 未来 {days} 天预计用水约 {total:.1f} {UNIT}"
-        f"（可能在 {max(low_total, 0):.1f}–{high_total:.1f} {UNIT} 之间），日均 {total / days:.2f} {UNIT}"
+        f"（大致在 {max(low_total, 0):.1f}–{high_total:.1f} {UNIT} 之间），日均 {total / days:.2f} {UNIT}"
     )
     if len(recent) >= 0.8 * days and recent.mean() > 0:
         change = 100 * (total / days / float(recent.mean()) - 1)
