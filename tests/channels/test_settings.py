@@ -11,7 +11,7 @@ from shuiwu.config import ROOT, Settings
 def test_rasa_gets_the_apps_jwt_key_and_the_redis_url(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("CHAT_SOCKET_REDIS_URL", "redis://stale:6379/0")
-    dev = Settings(data_dir=tmp_path)
+    dev = Settings(data_dir=tmp_path, redis_url="", secret_key="")
     _, env = rasa_runtime.rasa_command(dev, 5123, model="m.tar.gz")
     # The generated development key, the very one the app signs with.
     assert env["SECRET_KEY"] == dev.jwt_key == (tmp_path / "secret.key").read_text().strip()
