@@ -38,7 +38,7 @@ from vision.synth import Layout
 
 # Set from `shuiwu vision eval --photos` (docs/vision.md): at or above ACCEPT every position,
 # the photo is accepted on image evidence; below CONFIRM for any position it goes to staff.
-ACCEPT = 0.75
+ACCEPT = 0.80
 CONFIRM = 0.50
 ROLLING_MAX = 0.6  # confidence ceiling of a wheel read as "between two digits"
 # The last dial's needle this far (in digits) from a mark is read as sure / probably right.

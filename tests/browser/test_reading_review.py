@@ -23,8 +23,8 @@ def test_staff_correct_and_reject_doubtful_meter_photos(session, live_server, op
     resident = make_user("resident")
     clerk = make_user("staff", staff_function=StaffFunction.CUSTOMER_SERVICE)
     home = home_with_last(session, "3200000001", resident, "2500.000")
-    first = meter_photos.read_photo(session, resident, home.id, data=meter_photo(1, 131.4565))
-    second = meter_photos.read_photo(session, resident, home.id, data=meter_photo(1, 131.4565))
+    first = meter_photos.read_photo(session, resident, home.id, data=meter_photo(23, 131.4565))
+    second = meter_photos.read_photo(session, resident, home.id, data=meter_photo(23, 131.4565))
     session.commit()
     assert first["status"] == second["status"] == "review"
 

@@ -14,7 +14,7 @@ pytestmark = needs_datasets
 
 def test_read_meter_prints_one_json_line_per_photo(tmp_path):
     crops = synth._Crops(None)
-    photo = synth.render(random.Random(1), crops, synth.Layout(5, 0, 3), 131.4565)
+    photo = synth.render(random.Random(23), crops, synth.Layout(5, 0, 3), 131.4565)
     good = tmp_path / "meter.jpg"
     good.write_bytes(photo.data)
     fake = tmp_path / "fake.jpg"
@@ -35,7 +35,7 @@ def test_read_meter_prints_one_json_line_per_photo(tmp_path):
 
 def test_without_a_layout_the_reader_counts_the_wheels_itself(tmp_path):
     crops = synth._Crops(None)
-    photo = synth.render(random.Random(1), crops, synth.Layout(5, 0, 3), 131.4565)
+    photo = synth.render(random.Random(23), crops, synth.Layout(5, 0, 3), 131.4565)
     path = tmp_path / "meter.jpg"
     path.write_bytes(photo.data)
     result = shuiwu("read-meter", str(path), "--json")
