@@ -106,7 +106,7 @@ class HybridRetriever:
             hit.coverage = self.index.bm25.coverage(q_tokens, hit.chunk.id)
             hit.confidence = confidence(hit, mode)
             hit.off_topic = off_topic
-        if rerank and self.reranker is not None and ranked:
+        if rerank and mode == "hybrid" and self.reranker is not None and ranked:
             ranked = self.reranker(query, ranked[: self.depth])
         t3 = time.perf_counter()
         self.last_timing = {"bm25_ms": (t1 - t0) * 1e3, "dense_ms": (t2 - t1) * 1e3,
