@@ -216,5 +216,5 @@ def test_the_portal_fits_a_phone_and_the_widget_stands_alone(live_server, open_p
     host.set_content(f'<p>合作方页面</p><script src="{live_server}/widget/widget.js"></script>')
     expect(host.get_by_role("button", name="在线客服")).to_be_visible()
     host.get_by_role("button", name="在线客服").click()
-    expect(host.get_by_role("dialog")).to_contain_text("即将上线")
+    expect(host.get_by_role("dialog", name="智慧水务在线客服")).to_be_visible()
     assert host.evaluate("typeof window.Vue === 'undefined' && !document.querySelector('[data-v-app]')")
