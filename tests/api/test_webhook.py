@@ -44,20 +44,21 @@ def action_call(action: str, intent: str, text: str) -> dict:
     }
 
 
-def test_household_request_answers_with_the_capability_asked_for(client):
+def test_a_visitors_bill_question_is_asked_to_log_in(client):
+    # "resident-1" with no verified channel metadata is a visitor (actions/identity.py).
     response = client.post(
-        "/webhook", json=action_call("action_household_request", "query_bill", "这个月水费多少")
+        "/webhook", json=action_call("action_show_bill", "query_bill", "这个月水费多少")
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["events"] == []
-    assert [m["text"] for m in body["responses"]] == [messages.household_needs_login("query_bill")]
+    assert body["responses"][0]["text"] == messages.household_needs_login("query_bill")
     assert "查询水费账单" in body["responses"][0]["text"]
 
 
 def test_each_household_intent_gets_its_own_wording(client):
     repair = client.post(
-        "/webhook", json=action_call("action_household_request", "report_repair", "漏水了")
+        "/webhook", json=action_call("action_check_household", "report_repair", "漏水了")
     )
     assert "在线报修" in repair.json()["responses"][0]["text"]
 
@@ -66,7 +67,7 @@ def test_compressed_calls_are_accepted(client):
     # Rasa deflates calls when COMPRESS_ACTION_SERVER_REQUEST=true.
     import json
 
-    raw = json.dumps(action_call("action_household_request", "pay_bill", "交水费")).encode()
+    raw = json.dumps(action_call("action_check_household", "pay_bill", "交水费")).encode()
     response = client.post(
         "/webhook", content=zlib.compress(raw),
         headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
