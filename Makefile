@@ -12,7 +12,7 @@ setup:
 	@scripts/setup.sh
 
 lint: setup
-	@.venv/bin/ruff check shuiwu actions tests vision forecasting
+	@.venv/bin/ruff check shuiwu actions channels knowledge_base tests vision forecasting scripts
 
 clean:
 	rm -rf .venv .venv-rasa .cache web_widget/node_modules web_widget/dist assistant/models

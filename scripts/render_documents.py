@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vision.documents import render  # noqa: E402
+from vision.documents import render
 
 
 def main() -> None:

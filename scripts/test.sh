@@ -8,6 +8,6 @@ if [[ -f web_widget/package.json ]]; then
   (cd web_widget && npm test --silent)
 fi
 echo "==> 代码检查（ruff）"
-.venv/bin/ruff check shuiwu actions tests vision forecasting
+.venv/bin/ruff check shuiwu actions channels knowledge_base tests vision forecasting scripts
 echo "==> Python 测试（数据库：${DATABASE_URL:-SQLite}，Redis：${REDIS_URL:-进程内}）"
 exec .venv/bin/python -m pytest "$@"
