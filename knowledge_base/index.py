@@ -89,7 +89,11 @@ class BM25Index:
                 slots = np.fromiter(posting.keys(), dtype=np.int64, count=len(posting))
                 tf = np.fromiter(posting.values(), dtype=np.float64, count=len(posting))
                 scores[slots] += qtf * self.idf(term) * tf * (self.k1 + 1) / (tf + norm[slots])
-            top = np.argsort(-scores)[:k]
+            if k < len(scores):
+                part = np.argpartition(-scores, k - 1)[:k]
+                top = part[np.argsort(-scores[part])]
+            else:
+                top = np.argsort(-scores)
             return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def coverage(self, query_tokens: list[str], doc_id: str) -> float:
@@ -294,12 +298,15 @@ class ChunkIndex:
         with self._lock:
             if self._matrix is None:
                 ids = list(self._vectors)
-                mat = np.vstack([self._vectors[i] for i in ids]) if ids else np.zeros((0, 1), np.float32)
+                mat = (np.ascontiguousarray(np.vstack([self._vectors[i] for i in ids]), dtype=np.float32)
+                       if ids else np.zeros((0, 1), np.float32))
                 self._matrix = (ids, mat)
             ids, mat = self._matrix
         if not ids:
             return []
-        sims = mat @ np.asarray(query_vector, dtype=np.float32)
+        # einsum's own SIMD loop, not BLAS: OpenBLAS's thread team spins after each call and on a
+        # busy 2-core machine that doubled the whole query's CPU time (p95 50 → 25 ms at 10k chunks)
+        sims = np.einsum("ij,j->i", mat, np.asarray(query_vector, dtype=np.float32))
         n = min(len(ids), 2 * k)
         top = np.argpartition(-sims, n - 1)[:n]
         best: dict[str, float] = {}

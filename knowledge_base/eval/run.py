@@ -155,10 +155,10 @@ def best_threshold(confs: list[float], answerable: list[bool], top_right: list[b
         refused = sum(c < t for c, a in zip(confs, answerable, strict=True) if not a) / n_unanswerable
         score = 0.0
         for c, a, r in zip(confs, answerable, top_right, strict=True):
-            refused = c < t
+            refuse = c < t
             if not a:
-                score += refused
-            elif not refused:
+                score += refuse
+            elif not refuse:
                 score += r
             else:
                 score += 0.0 if r else 0.5

@@ -53,3 +53,19 @@ def test_eval_set_is_large_labelled_and_points_at_real_entries():
     assert check_labels(questions, load_content()) == []
     dev = {q.text for q in load_questions("dev")}
     assert dev and dev.isdisjoint(q.text for q in load_questions("test"))
+
+
+def test_tuned_threshold_refuses_the_goal_share_of_unanswerable_questions():
+    from knowledge_base.eval.run import REFUSAL_GOAL, best_threshold
+
+    # 10 unanswerable questions, two of them scoring as high as some right answers; 10 answerable
+    # ones whose top entry is right. Serving the most residents would refuse only 8 of 10.
+    unanswerable = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.66, 0.72]
+    answerable = [0.6, 0.64, 0.68, 0.75, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97]
+    confs = unanswerable + answerable
+    is_answerable = [False] * 10 + [True] * 10
+    t = best_threshold(confs, is_answerable, is_answerable)
+    assert sum(c < t for c in unanswerable) / 10 >= REFUSAL_GOAL
+    # …and no higher than needed: the answerable questions above 0.66 are still answered
+    assert t <= 0.68
+    assert all(c >= t for c in answerable[2:])
