@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildUrl, configureClient, refreshSession, request } from '@/api/client'
+import { ApiError, buildUrl, configureClient, postFile, refreshSession, request } from '@/api/client'
 import { filenameFrom } from '@/utils/download'
 
 function jsonResponse(status, body, headers = {}) {
@@ -30,6 +30,26 @@ describe('API client', () => {
     const [url, init] = fetchMock.mock.calls[0]
     expect(url).toBe('/api/v1/households')
     expect(init.headers.Authorization).toBe('Bearer tok-123')
+  })
+
+  it('uploads a file as multipart with the token, renewing the session once on a 401', async () => {
+    const refresh = vi.fn(async () => {
+      token = 'tok-new'
+      return true
+    })
+    configureClient({ getToken: () => token, refresh, onUnauthorized })
+    fetchMock
+      .mockResolvedValueOnce(jsonResponse(401, { detail: '登录已过期' }))
+      .mockResolvedValueOnce(jsonResponse(201, { upload_id: 7 }))
+    const file = new File(['a,b'], 'series.csv', { type: 'text/csv' })
+    await expect(postFile('/api/v1/forecasts/uploads', file)).resolves.toEqual({ upload_id: 7 })
+    expect(refresh).toHaveBeenCalledTimes(1)
+    const [url, init] = fetchMock.mock.calls[1]
+    expect(url).toBe('/api/v1/forecasts/uploads')
+    expect(init.headers.Authorization).toBe('Bearer tok-new')
+    expect(init.headers['Content-Type']).toBeUndefined() // fetch adds the multipart boundary
+    expect(init.body).toBeInstanceOf(FormData)
+    expect(init.body.get('file').name).toBe('series.csv')
   })
 
   it('raises the server’s Chinese message, code and field errors', async () => {

@@ -115,12 +115,14 @@ export async function request(
     const headers = { Accept: as === 'json' ? 'application/json' : '*/*' }
     const token = auth ? hooks.getToken() : null
     if (token) headers.Authorization = `Bearer ${token}`
-    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    // A FormData body (file uploads) goes as multipart: fetch sets the boundary itself.
+    const multipart = typeof FormData !== 'undefined' && body instanceof FormData
+    if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json'
     try {
       const response = await fetch(buildUrl(path, query), {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined || multipart ? body : JSON.stringify(body),
         credentials: 'same-origin', // the HttpOnly refresh cookie rides along on /auth calls
         signal,
       })
@@ -146,4 +148,11 @@ export async function request(
   if (as === 'response') return response
   if (response.status === 204) return null
   return response.json()
+}
+
+/** Multipart POST of one file as the form field `file`, with the same token renewal as request(). */
+export function postFile(path, file) {
+  const form = new FormData()
+  form.append('file', file)
+  return request(path, { method: 'POST', body: form })
 }
