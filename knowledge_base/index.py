@@ -130,12 +130,15 @@ class ChunkIndex:
         self.collection_name = f"{collection}-{embedder.name}"
         self.collection = None
         if embedder.enabled:
-            self.collection = self.client.get_or_create_collection(
-                self.collection_name,
-                embedding_function=None,  # we always pass vectors; Chroma's default downloads a model
-                configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
-            )
+            self.collection = self._open_collection()
             self._load_existing()
+
+    def _open_collection(self):
+        return self.client.get_or_create_collection(
+            self.collection_name,
+            embedding_function=None,  # we always pass vectors; Chroma's default downloads a model
+            configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
+        )
 
     def tokens(self, text: str) -> list[str]:
         return tokens(text, self.with_bigrams)
@@ -249,16 +252,17 @@ class ChunkIndex:
         with self._lock:
             if self.collection is not None:
                 self.client.delete_collection(self.collection_name)
-                self.collection = self.client.get_or_create_collection(
-                    self.collection_name, embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
-                )
-            self.bm25 = BM25Index()
-            self.bm25_q = BM25Index()
-            self._vectors.clear()
-            self._matrix = None
-            self.chunks.clear()
-            self.entry_chunks.clear()
+                self.collection = self._open_collection()
+            self._clear_memory()
+
+    def _clear_memory(self) -> None:
+        """Forget the in-memory side (BM25, vectors, chunk table); Chroma is left as it is."""
+        self.bm25 = BM25Index()
+        self.bm25_q = BM25Index()
+        self._vectors.clear()
+        self._matrix = None
+        self.chunks.clear()
+        self.entry_chunks.clear()
 
     def _load_existing(self) -> None:
         """Rebuild the in-memory side (chunk table, BM25) from what Chroma already holds, so a
@@ -274,12 +278,7 @@ class ChunkIndex:
     def refresh(self) -> None:
         """Resynchronise BM25 with Chroma (for replicas sharing one Chroma server)."""
         with self._lock:
-            self.bm25 = BM25Index()
-            self.bm25_q = BM25Index()
-            self._vectors.clear()
-            self._matrix = None
-            self.chunks.clear()
-            self.entry_chunks.clear()
+            self._clear_memory()
             if self.collection is not None:
                 self._load_existing()
 
