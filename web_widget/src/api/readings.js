@@ -16,3 +16,17 @@ export const approvePhoto = (photoId, note) => post(`/api/v1/readings/photos/${p
 export const correctPhoto = (photoId, value, note) =>
   post(`/api/v1/readings/photos/${photoId}/correct`, { value, note })
 export const rejectPhoto = (photoId, note) => post(`/api/v1/readings/photos/${photoId}/reject`, { note })
+
+// ── The resident's own meter photos ─────────────────────────────────────────────────────────
+
+/** Send a photo of `householdId`'s meter → {photo_id, status, reading, digits, reason, …}. */
+export function readMeterPhoto(householdId, file) {
+  const form = new FormData()
+  form.append('household_id', String(householdId))
+  form.append('file', file)
+  return request('/api/v1/readings/photo', { method: 'POST', body: form })
+}
+
+/** Confirm the reading as read (`value` null) or send the resident's own value (goes to staff). */
+export const confirmMeterPhoto = (photoId, value = null) =>
+  post(`/api/v1/readings/photos/${photoId}/confirm`, { value })
