@@ -198,4 +198,21 @@ describe('MeterPhotoDialog', () => {
     expect(byText('上传识别').disabled).toBe(true)
     expect(fetchMock).not.toHaveBeenCalled()
   })
+
+  it('on a phone offers the back camera as well as the album', async () => {
+    app.unmount()
+    vi.stubGlobal('matchMedia', (query) => ({
+      matches: query === '(pointer: coarse)',
+      addEventListener() {},
+      removeEventListener() {},
+    }))
+    app = createApp({ render: () => h(MeterPhotoDialog, { modelValue: true, household: HOUSEHOLD }) }).use(ElementPlus)
+    app.mount(root)
+    await flush()
+    const camera = document.body.querySelector('input[type=file][aria-label=拍照]')
+    expect(camera.getAttribute('capture')).toBe('environment')
+    expect(camera.getAttribute('accept')).toBe('image/*')
+    expect(document.body.querySelector('input[aria-label=选择水表照片]').hasAttribute('capture')).toBe(false)
+    expect(document.body.textContent).toContain('从相册选择')
+  })
 })
