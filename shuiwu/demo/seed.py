@@ -914,19 +914,6 @@ class _Seeder:
 
         self.report.details["faq_entries"] = seed_from_content(self.session, users["demo_admin"])
 
-    def _tariff_text(self) -> str:
-        from shuiwu.models import Tariff
-
-        current = self.session.scalars(
-            select(Tariff)
-            .where(Tariff.tariff_class == "residential", Tariff.effective_from <= self.today)
-            .order_by(Tariff.effective_from.desc())
-        ).first()
-        if current is None:
-            return "居民生活用水实行年度阶梯水价，具体价格请以营业厅公示为准。"
-        tiers = [(t.upper_m3, t.base_price) for t in current.tiers]
-        return content.tariff_answer(tiers, current.water_resource_fee, current.sewage_fee)
-
     # -- plumbing ---------------------------------------------------------------------------
 
     def _bulk(self, model, rows: Sequence[dict]) -> None:

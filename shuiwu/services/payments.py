@@ -72,15 +72,21 @@ def _parse_method(method: str) -> PaymentMethod:
     return parsed
 
 
-def _bill_for(session: Session, actor: User, bill_id: int, *, lock: bool = False) -> Bill:
-    bill = session.get(Bill, bill_id, with_for_update=lock) if isinstance(bill_id, int) else None
-    if bill is None:
-        raise NotFound(BILL_NOT_FOUND)
+def _visible(session: Session, actor: User, model, row_id: object, missing: str, *, lock: bool = False):
+    """A bill or payment the actor may see through its household; anything else, someone
+    else's included, is the same "not found", so ids cannot be probed."""
+    row = session.get(model, row_id, with_for_update=lock) if isinstance(row_id, int) else None
+    if row is None:
+        raise NotFound(missing)
     try:
-        get_household(session, actor, bill.household_id, Access.BILLS)
+        get_household(session, actor, row.household_id, Access.BILLS)
     except NotFound:
-        raise NotFound(BILL_NOT_FOUND) from None
-    return bill
+        raise NotFound(missing) from None
+    return row
+
+
+def _bill_for(session: Session, actor: User, bill_id: int, *, lock: bool = False) -> Bill:
+    return _visible(session, actor, Bill, bill_id, BILL_NOT_FOUND, lock=lock)
 
 
 def _check_amount(bill: Bill, amount: object) -> None:
@@ -184,13 +190,7 @@ def start_payment(
 
 def get_payment(session: Session, actor: User, payment_id: int) -> dict:
     """A payment the actor may see (their household's, or any for customer service)."""
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound(PAYMENT_NOT_FOUND)
-    try:
-        get_household(session, actor, payment.household_id, Access.BILLS)
-    except NotFound:
-        raise NotFound(PAYMENT_NOT_FOUND) from None
+    payment = _visible(session, actor, Payment, payment_id, PAYMENT_NOT_FOUND)
     return payment_out(payment, _order_of(session, payment))
 
 
