@@ -55,6 +55,17 @@ def naive_scale(history: pd.Series) -> float:
     return float(np.nanmean(np.abs((y - y.shift(WEEK)).to_numpy())))
 
 
+def origin_weeks(series: pd.Series, origins):
+    """(origin, history before it, the week's 168 observed values) for each origin with data in
+    that week and at least four weeks of history."""
+    for origin in origins:
+        start = pd.Timestamp(origin)
+        history = series.loc[: start - pd.Timedelta(hours=1)]
+        actual = series.reindex(pd.date_range(start, periods=WEEK, freq="h")).to_numpy(float)
+        if not np.isnan(actual).all() and history.notna().sum() >= 4 * WEEK:
+            yield start, history, actual
+
+
 def backtest_series(
     series: pd.Series,
     models: list[str],
@@ -64,12 +75,7 @@ def backtest_series(
 ) -> list[dict]:
     """One row per (model, origin): each forecast uses only the data before its origin."""
     rows = []
-    for origin in origins:
-        start = pd.Timestamp(origin)
-        history = series.loc[: start - pd.Timedelta(hours=1)]
-        actual = series.reindex(pd.date_range(start, periods=WEEK, freq="h")).to_numpy(float)
-        if np.isnan(actual).all() or history.notna().sum() < 4 * WEEK:
-            continue
+    for start, history, actual in origin_weeks(series, origins):
         scale = naive_scale(history)
         for model in models:
             began = time.perf_counter()

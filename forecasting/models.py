@@ -30,7 +30,11 @@ RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its inte
 # them among the 2022 evaluation origins) its 80 % / 95 % intervals covered 76.2 % / 92.7 %;
 # widening the quantile offsets by these factors gives nominal coverage there. Hourly only:
 # no daily backtest has measured the daily case.
-GBM_HOURLY_CALIBRATION = (1.21, 1.14, 1.14, 1.21)  # for QUANTILES (2.5 %, 10 %, 90 %, 97.5 %)
+GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the target; None = L2
+GBM_RECENT_WEIGHT = 0.0  # share of the last day's error carried into the next hours
+GBM_RECENT_DECAY_HOURS = 24.0  # its e-folding time
+# Factors on the offsets for QUANTILES (2.5 %, 10 %, 90 %, 97.5 %), per model, hourly series.
+INTERVAL_CALIBRATION = {"gbm": (1.21, 1.14, 1.14, 1.21), "prophet": (1.0, 1.0, 1.0, 1.0)}
 
 
 @dataclass
@@ -211,6 +215,8 @@ def prophet_model(
         lower = np.minimum(q[:, :2], empirical[:, :2])
         upper = np.maximum(q[:, 2:], empirical[:, 2:])
         q = np.column_stack([lower, upper])
+    if freq == "h":
+        q = yhat[:, None] + (q - yhat[:, None]) * np.array(INTERVAL_CALIBRATION["prophet"])
     return _forecast_from_quantiles(index, yhat, q, "prophet", notes)
 
 
@@ -246,6 +252,29 @@ def _gbm_features(
     return feats
 
 
+def _gbm_loss(target: np.ndarray) -> dict:
+    """LightGBM's loss. Huber's threshold is in the target's own unit, so it is set from the
+    robust spread of the departures (districts differ twentyfold in flow)."""
+    if GBM_HUBER_MADS is None or len(target) == 0:
+        return {"objective": "l2"}
+    spread = 1.4826 * float(np.median(np.abs(target - np.median(target))))
+    return {"objective": "huber", "alpha": max(GBM_HUBER_MADS * spread, 1e-6)}
+
+
+def _recent_level(model, y: pd.Series, region: str, w: pd.DataFrame | None) -> float:
+    """Mean error of the fitted model over the last day before the origin: a departure from the
+    weekly pattern that is still going on (a cold spell, a leak, a holiday week) carries over
+    into the next hours."""
+    tail = y.iloc[-(4 * 168 + 24) :]  # the last day and the four weeks its lags need
+    feats = _gbm_features(tail, "h", region, None if w is None else w.loc[tail.index]).iloc[-24:]
+    actual = tail.iloc[-24:].to_numpy()
+    ok = ~np.isnan(actual) & feats["base"].notna().to_numpy()
+    if ok.sum() < 6:
+        return 0.0
+    fitted = feats["base"].to_numpy()[ok] + model.predict(feats[ok])
+    return float(np.mean(actual[ok] - fitted))
+
+
 def gbm_model(
     y: pd.Series, horizon: int, freq: str, weather=None, region="cn", point_only: bool = False
 ) -> Forecast:
@@ -264,7 +293,7 @@ def gbm_model(
     elif weather is not None:
         notes["regressors"] = "weather does not cover the period; fitted without it"
     params = dict(
-        objective="l2", learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
+        learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
         bagging_fraction=0.8, bagging_freq=1, feature_fraction=0.9, num_threads=1,
         verbose=-1, seed=0,
     )  # fmt: skip
@@ -272,8 +301,9 @@ def gbm_model(
     def fit(train_y: pd.Series):
         feats = _gbm_features(train_y, freq, region, None if w is None else w.loc[train_y.index])
         ok = train_y.notna() & feats["base"].notna()
-        data = lgb.Dataset(feats[ok], (train_y - feats["base"])[ok])
-        return lgb.train(params, data, num_boost_round=300)
+        target = (train_y - feats["base"])[ok]
+        data = lgb.Dataset(feats[ok], target)
+        return lgb.train({**params, **_gbm_loss(target.to_numpy())}, data, num_boost_round=300)
 
     def predict(model, series: pd.Series, start: int) -> pd.Series:
         # Week by week, so stamps beyond one season use the forecasts of the week before.
@@ -301,9 +331,13 @@ def gbm_model(
         errors = (y - y.shift(period)).dropna().to_numpy()
     model = fit(y)
     yhat = predict(model, y_ext, len(y)).to_numpy()
+    if freq == "h" and GBM_RECENT_WEIGHT:
+        yhat = yhat + _recent_level(model, y, region, w) * GBM_RECENT_WEIGHT * np.exp(
+            -np.arange(horizon) / GBM_RECENT_DECAY_HOURS
+        )
     q = np.quantile(errors, QUANTILES) if len(errors) else np.zeros(4)
     if freq == "h" and not point_only:
-        q = q * np.array(GBM_HOURLY_CALIBRATION)
+        q = q * np.array(INTERVAL_CALIBRATION["gbm"])
     weeks_ahead = np.ceil(np.arange(1, horizon + 1) / period)
     qs = yhat[:, None] + q[None, :] * np.sqrt(weeks_ahead)[:, None]
     return _forecast_from_quantiles(index, yhat, qs, "gbm", notes)

@@ -15,7 +15,13 @@ def households(n: int = 4, days: int = 200) -> pd.DataFrame:
     idx = pd.date_range("2026-01-01", periods=days, freq="D")
     rng = np.random.default_rng(7)
     wide = pd.DataFrame(
-        {f"household:{i}": 0.3 + 0.05 * i + 0.1 * (idx.dayofweek >= 5) + rng.normal(0, 0.02, days) for i in range(n)},
+        {
+            f"household:{i}": 0.3
+            + 0.05 * i
+            + 0.1 * (idx.dayofweek >= 5)
+            + rng.normal(0, 0.02, days)
+            for i in range(n)
+        },
         index=idx,
     )
     wide.iloc[50:53, 0] = np.nan  # a gap
@@ -33,7 +39,13 @@ def test_one_series_gives_its_rows_and_says_what_was_cleaned():
 
 
 def test_a_series_that_cannot_be_forecast_does_not_stop_the_night():
-    bad = pd.DataFrame({"series": "household:9", "timestamp": pd.date_range("2026-01-01", periods=3), "value": np.nan})
+    bad = pd.DataFrame(
+        {
+            "series": "household:9",
+            "timestamp": pd.date_range("2026-01-01", periods=3),
+            "value": np.nan,
+        }
+    )
     out = forecast_group(bad, horizon=7)
     assert len(out) == 1 and "error" in json.loads(out["notes"].iloc[0])
 
@@ -55,4 +67,6 @@ def test_spark_applies_the_same_function_per_series():
     b = local.frame.sort_values(["series", "timestamp"]).reset_index(drop=True)
     assert (a["timestamp"].to_numpy() == b["timestamp"].to_numpy()).all()
     np.testing.assert_allclose(a["yhat"], b["yhat"], rtol=1e-9)
-    print(f"\nSpark local[1]: {spark.series_per_second:.2f} series/s (includes starting the session)")
+    print(
+        f"\nSpark local[1]: {spark.series_per_second:.2f} series/s (includes starting the session)"
+    )

@@ -65,6 +65,21 @@ def test_an_injected_outlier_is_removed_and_reported():
     assert fc.yhat.max() < 30  # the glitch is not repeated a week later
 
 
+def test_a_peak_that_recurs_every_monday_is_demand_not_an_outlier():
+    y = weekly_series(weeks=6, noise=0.2)
+    # A weekly tank refill that began three weeks ago: the six-week median of that hour does
+    # not know it yet, yet it is there every week since.
+    mondays_9am = y.index[(y.index.dayofweek == 0) & (y.index.hour == 9)][-3:]
+    y[mondays_9am] += 30.0
+    once = y.index[-30]
+    y[once] += 30.0  # the same burst, but only once
+    fc = fit_predict(y, 168, "h", model="snaive", region="cn")
+    assert str(once) in fc.notes["outlier_stamps"]
+    assert not any(str(t) in fc.notes["outlier_stamps"] for t in mondays_9am)
+    next_monday_9am = fc.yhat.index[(fc.yhat.index.dayofweek == 0) & (fc.yhat.index.hour == 9)]
+    assert (fc.yhat[next_monday_9am] > 35).all()  # the refill is forecast again
+
+
 @pytest.mark.parametrize("model", ["gbm", "prophet"])
 def test_models_give_ordered_intervals_through_gaps_and_weather(model):
     y = weekly_series(weeks=10, noise=0.3)

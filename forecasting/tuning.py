@@ -1,0 +1,107 @@
+"""Where model choices are made: rolling-origin backtests on 2021 origins only, never on the
+2022 evaluation origins of `backtest.ORIGINS`, and the interval factors fitted on them.
+
+    python -m forecasting.tuning [--models snaive,gbm,auto] [--calibrate gbm,prophet] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecasting import models
+from forecasting.backtest import BWDF_REGION, ORIGINS, WEEK, evaluate, origin_weeks
+from forecasting.series import read_wide_csv
+
+# Every third Monday from June to December 2021: at least four months of data before each (so
+# LightGBM has its held-out weeks), every season of the second half-year, and the week of
+# 1 November (a holiday), like the evaluation week 2022-10-31. The interval factors in use before
+# (1.14 / 1.21) were fitted on six other 2021 origins that were not recorded; these replace them.
+TUNING_ORIGINS = tuple(str(d.date()) for d in pd.date_range("2021-06-07", "2021-12-31", freq="21D"))
+LEVELS = {"80": 0.80, "95": 0.95}
+assert not set(TUNING_ORIGINS) & set(ORIGINS)
+
+
+def needed_factors(actual: np.ndarray, fc) -> dict[str, np.ndarray]:
+    """Per observed hour, the smallest factor on the interval's offsets from the point forecast
+    that would have put the actual value inside it (inf when the offset on that side is 0)."""
+    seen = ~np.isnan(actual)
+    a, yhat = actual[seen], fc.yhat.to_numpy()[seen]
+    out = {}
+    for level, lo, hi in (("80", fc.lower80, fc.upper80), ("95", fc.lower95, fc.upper95)):
+        below = yhat - lo.to_numpy()[seen]
+        above = hi.to_numpy()[seen] - yhat
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(a >= yhat, (a - yhat) / above, (yhat - a) / below)
+        f[(a == yhat)] = 0.0
+        out[level] = np.nan_to_num(f, nan=np.inf)
+    return out
+
+
+def _raw_interval_job(args) -> dict[str, list]:
+    series, model, origins, weather = args
+    models.INTERVAL_CALIBRATION[model] = (1.0, 1.0, 1.0, 1.0)  # the raw intervals
+    factors: dict[str, list] = {k: [] for k in LEVELS}
+    for _, history, actual in origin_weeks(series, origins):
+        fc = models.fit_predict(history, WEEK, "h", weather, BWDF_REGION, model)
+        for level, f in needed_factors(actual, fc).items():
+            factors[level].extend(f.tolist())
+    return factors
+
+
+def calibration_factors(datasets: str | Path, model: str, origins=TUNING_ORIGINS, workers=2):
+    """The factors that give nominal coverage of the 80 % and 95 % intervals on `origins`."""
+    folder = Path(datasets) / "forecast"
+    inflows = read_wide_csv(folder / "bwdf_inflows_hourly.csv").frame
+    weather = read_wide_csv(folder / "bwdf_weather_hourly.csv").frame
+    jobs = [(inflows[c], model, origins, weather) for c in inflows.columns]
+    began = time.process_time()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(_raw_interval_job, jobs))
+    needed = {k: np.concatenate([p[k] for p in parts]) for k in LEVELS}
+    result = {"model": model, "hours": int(len(needed["95"])), "origins": list(origins)}
+    for level, share in LEVELS.items():
+        result[f"raw_coverage{level}"] = round(float((needed[level] <= 1.0).mean()), 4)
+        result[f"factor{level}"] = round(float(np.quantile(needed[level], share)), 3)
+    result["parent_cpu_seconds"] = round(time.process_time() - began, 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--datasets", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets")
+    )
+    parser.add_argument("--models", default="snaive,gbm,auto")
+    parser.add_argument("--calibrate", default="", help="models whose interval factors to fit")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME=VALUE",
+        help="try a variant, e.g. models.GBM_HUBER_MADS=None or cleaning.REPEAT_WEEKS=2",
+    )
+    args = parser.parse_args()
+    for item in args.set:  # worker processes are forked after this, so they see the variant
+        target, value = item.split("=", 1)
+        module, name = target.split(".")
+        setattr(importlib.import_module(f"forecasting.{module}"), name, ast.literal_eval(value))
+    for model in filter(None, args.calibrate.split(",")):
+        print(json.dumps(calibration_factors(args.datasets, model, workers=args.workers)))
+    chosen = [m for m in args.models.split(",") if m]
+    if chosen:
+        result = evaluate(args.datasets, chosen, origins=TUNING_ORIGINS, workers=args.workers)
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
