@@ -92,6 +92,7 @@ def test_a_resident_corrects_retakes_and_confirms_on_a_phone(
     open_home(page, live_server, resident.username)
     card = page.get_by_test_id("last-reading")
     expect(card).to_have_text(re.compile(r"^\s*20\.000\s*m³"))
+    shot(page, "home_360")
 
     page.get_by_role("button", name="拍照上传读数").click()
     dialog = page.get_by_role("dialog", name="拍照上传读数")
@@ -99,6 +100,7 @@ def test_a_resident_corrects_retakes_and_confirms_on_a_phone(
     expect(dialog).to_contain_text("光线充足")
     expect(dialog).to_contain_text("对准计数窗口")
     expect(dialog.get_by_role("button", name="上传识别")).to_be_disabled()
+    shot(page, "meter_photo_tips_360")
 
     status, body = send_photo(page, dialog, meter_photo(*CLEAR))
     assert status == 200, body

@@ -127,6 +127,21 @@ describe('MeterPhotoDialog', () => {
     expect(stored).not.toHaveBeenCalled()
   })
 
+  it('shows that it is working while the photo is read, and cannot be sent twice', async () => {
+    await choosePhoto()
+    let answer
+    fetchMock.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)))
+    await click('上传识别')
+    expect(document.body.querySelector('[role=status]').textContent).toContain('正在上传并识别读数')
+    byText('上传识别').click()
+    await flush()
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    answer(json(200, READ))
+    await flush()
+    expect(document.body.querySelector('[role=status]')).toBeNull()
+    expect(document.body.querySelector('[data-testid=photo-reading]').textContent).toContain('131.456')
+  })
+
   it('checks a corrected reading before sending it, then says it went to staff review', async () => {
     await choosePhoto()
     fetchMock.mockResolvedValueOnce(json(200, READ))
