@@ -94,8 +94,13 @@ def test_a_resident_corrects_retakes_and_confirms_on_a_phone(
     expect(card).to_have_text(re.compile(r"^\s*20\.000\s*m³"))
     shot(page, "home_360")
 
+    # The chat launcher floats above the page; while the dialog is open it must not cover the
+    # dialog's buttons on a phone.
+    launcher = page.get_by_role("button", name="在线客服")
+    expect(launcher).to_be_visible()
     page.get_by_role("button", name="拍照上传读数").click()
     dialog = page.get_by_role("dialog", name="拍照上传读数")
+    expect(launcher).to_be_hidden()
     expect(dialog).to_contain_text("正对表盘")
     expect(dialog).to_contain_text("光线充足")
     expect(dialog).to_contain_text("对准计数窗口")
@@ -169,6 +174,7 @@ def test_a_resident_corrects_retakes_and_confirms_on_a_phone(
     )
     dialog.get_by_role("button", name="完成").click()
     expect(dialog).to_be_hidden()
+    expect(launcher).to_be_visible()
     expect(card).to_have_text(re.compile(rf"^\s*{re.escape(again['reading'])}\s*m³"))
     expect(page.locator(".reading-card")).to_contain_text("拍照自助抄表")
 
