@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError, buildUrl, configureClient, postFile, refreshSession, request } from '@/api/client'
 import { filenameFrom } from '@/utils/download'
+import { json } from './support'
 
 function jsonResponse(status, body, headers = {}) {
   return new Response(JSON.stringify(body), {

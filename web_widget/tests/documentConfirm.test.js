@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createApp, nextTick } from 'vue'
+import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
 import DocumentConfirm from '@/components/DocumentConfirm.vue'
+import { flush, json } from './support'
 
 const READ = {
   read_id: 'abc.def',
@@ -17,17 +18,6 @@ const READ = {
     birth_date: { label: '出生日期', value: '1990-01-01', confidence: 0.62 },
     id_number: { label: '公民身份号码', value: '1101**********002X', confidence: 0.98 },
   },
-}
-
-function json(status, body) {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-
-const flush = async () => {
-  for (let i = 0; i < 6; i += 1) {
-    await new Promise((r) => setTimeout(r, 0))
-    await nextTick()
-  }
 }
 
 async function choosePhoto(root) {

@@ -5,16 +5,13 @@ import { createAppRouter } from '@/router'
 import { useAuthStore } from '@/stores/auth'
 import { connectSession, handleUnauthorized } from '@/session'
 import * as api from '@/api'
+import { json } from './support'
 
 const LOGIN = {
   access_token: 'tok-abc',
   token_type: 'bearer',
   expires_in: 900,
   user: { id: 7, username: 'zhang_wei', display_name: '张伟', role: 'resident' },
-}
-
-function json(status, body) {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
 describe('session', () => {
