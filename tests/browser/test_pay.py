@@ -25,6 +25,16 @@ def gateways(db_url):
         server.stop()
 
 
+def _decode_qr(png: bytes) -> str:
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text, "二维码无法识别"
+    return text
+
+
 @pytest.mark.parametrize(("method", "button"), [("微信支付", "确认支付"), ("银行卡", "确认付款")])
 def test_a_resident_pays_a_bill_from_the_bills_page(
     gateways, open_page, session, make_user, method, button
@@ -44,9 +54,23 @@ def test_a_resident_pays_a_bill_from_the_bills_page(
         dialog = page.get_by_role("dialog", name="缴纳水费")
         expect(dialog).to_contain_text("¥86.72")
         dialog.get_by_text(method, exact=True).click()
-        with page.context.expect_page() as popup_info:
-            dialog.get_by_role("button", name="确认支付 ¥86.72").click()
-        popup = popup_info.value
+        if method == "微信支付":
+            # WeChat Pay's code_url opens only in WeChat: the page shows it as a QR code, which
+            # the payer's phone scans (here: decoded from the screen and opened in a new page).
+            with page.expect_response(lambda r: r.url.endswith("/api/v1/payments")) as started:
+                dialog.get_by_role("button", name="确认支付 ¥86.72").click()
+            code = dialog.get_by_role("img", name="微信支付二维码")
+            expect(code).to_be_visible()
+            assert len(page.context.pages) == 1, "微信支付不应再打开新窗口"
+            scanned = _decode_qr(code.screenshot())
+            assert scanned == started.value.json()["pay_url"], scanned
+            expect(dialog).to_contain_text("扫一扫")
+            popup = page.context.new_page()
+            popup.goto(scanned)
+        else:
+            with page.context.expect_page() as popup_info:
+                dialog.get_by_role("button", name="确认支付 ¥86.72").click()
+            popup = popup_info.value
         expect(popup.get_by_text("¥86.72")).to_be_visible()
         expect(dialog).to_contain_text("等待支付结果")
 
