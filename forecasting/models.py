@@ -31,8 +31,6 @@ RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its inte
 # widening the quantile offsets by these factors gives nominal coverage there. Hourly only:
 # no daily backtest has measured the daily case.
 GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the target; None = L2
-GBM_RECENT_WEIGHT = 0.0  # share of the last day's error carried into the next hours
-GBM_RECENT_DECAY_HOURS = 24.0  # its e-folding time
 # Factors on the offsets for QUANTILES (2.5 %, 10 %, 90 %, 97.5 %), per model, hourly series.
 INTERVAL_CALIBRATION = {"gbm": (1.21, 1.14, 1.14, 1.21), "prophet": (1.0, 1.0, 1.0, 1.0)}
 
@@ -261,20 +259,6 @@ def _gbm_loss(target: np.ndarray) -> dict:
     return {"objective": "huber", "alpha": max(GBM_HUBER_MADS * spread, 1e-6)}
 
 
-def _recent_level(model, y: pd.Series, region: str, w: pd.DataFrame | None) -> float:
-    """Mean error of the fitted model over the last day before the origin: a departure from the
-    weekly pattern that is still going on (a cold spell, a leak, a holiday week) carries over
-    into the next hours."""
-    tail = y.iloc[-(4 * 168 + 24) :]  # the last day and the four weeks its lags need
-    feats = _gbm_features(tail, "h", region, None if w is None else w.loc[tail.index]).iloc[-24:]
-    actual = tail.iloc[-24:].to_numpy()
-    ok = ~np.isnan(actual) & feats["base"].notna().to_numpy()
-    if ok.sum() < 6:
-        return 0.0
-    fitted = feats["base"].to_numpy()[ok] + model.predict(feats[ok])
-    return float(np.mean(actual[ok] - fitted))
-
-
 def gbm_model(
     y: pd.Series, horizon: int, freq: str, weather=None, region="cn", point_only: bool = False
 ) -> Forecast:
@@ -331,10 +315,6 @@ def gbm_model(
         errors = (y - y.shift(period)).dropna().to_numpy()
     model = fit(y)
     yhat = predict(model, y_ext, len(y)).to_numpy()
-    if freq == "h" and GBM_RECENT_WEIGHT:
-        yhat = yhat + _recent_level(model, y, region, w) * GBM_RECENT_WEIGHT * np.exp(
-            -np.arange(horizon) / GBM_RECENT_DECAY_HOURS
-        )
     q = np.quantile(errors, QUANTILES) if len(errors) else np.zeros(4)
     if freq == "h" and not point_only:
         q = q * np.array(INTERVAL_CALIBRATION["gbm"])
