@@ -38,6 +38,10 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        if (tracker.active_loop or {}).get("name"):
+            # The form asks its own question again next; other topics' buttons would lead away.
+            dispatcher.utter_message(text=messages.FALLBACK_IN_FORM)
+            return []
         if stuck_before(tracker):
             dispatcher.utter_message(text=messages.FALLBACK_TWICE, buttons=HANDOFF)
         else:

@@ -49,6 +49,11 @@ FAQ_UNAVAILABLE = (
 )
 
 FALLBACK = "抱歉，我没太明白您的意思。您是想办理下面哪一项呢？"
+# In the middle of a form: the form asks its question again right after this.
+FALLBACK_IN_FORM = "抱歉，我没听明白。请按下面的提示回答，不想办了可以说“算了”。"
+# A confirmation that was not a plain yes: nothing is paid or recorded until it is.
+PAY_CONFIRM_UNCLEAR = "抱歉，我没能确定您是否同意缴费，所以还没有扣款。确认请点“确认缴费”或回复“确认”，不缴了请说“取消”。"
+READING_CONFIRM_UNCLEAR = "抱歉，我没能确定读数对不对，所以还没有登记。读数正确请点“读数正确”或回复“对”，不对请直接输入正确的读数。"
 FALLBACK_TWICE = "不好意思，我还是没能理解。要不要转给人工客服帮您处理？"
 
 

@@ -11,7 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import messages
 from actions.common import BlockingAction, db, resolve_household
+from actions.confirm import explicit_yes
 from actions.forms import FORM_SLOTS, QUESTIONS, CorrectableFormValidation
 from actions.identity import upload_ids
 from shuiwu.errors import DomainError
@@ -69,9 +71,15 @@ class ValidateMeterReadingForm(CorrectableFormValidation):
         if uploads:
             return {"meter_reading": f"upload:{uploads[0]}"}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("meter_photo_id") and intent == "affirm":
-            return {"meter_reading": "confirm"}
         value = typed_reading(tracker.latest_message.get("text"))
+        if tracker.get_slot("meter_photo_id") and value is None:
+            if explicit_yes(tracker.latest_message):
+                return {"meter_reading": "confirm"}
+            if intent in ("affirm", "nlu_fallback"):
+                # Not a plain yes (or nonsense): nothing is recorded; ask again, with the button.
+                dispatcher.utter_message(text=messages.READING_CONFIRM_UNCLEAR,
+                                         buttons=[{"title": "读数正确", "payload": "/affirm"}])
+                return {"meter_reading": None}
         return {"meter_reading": str(value)} if value is not None else {}
 
     def validate_meter_reading(self, value, dispatcher, tracker, domain):

@@ -9,7 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import messages
 from actions.common import BlockingAction, db, intent_payload, resolve_household
+from actions.confirm import explicit_yes
 from actions.forms import FORM_SLOTS, CorrectableFormValidation
 from actions.messages import yuan
 from shuiwu.errors import DomainError
@@ -97,6 +99,10 @@ class ValidatePaymentForm(CorrectableFormValidation):
         return {"pay_method": method}
 
     def validate_pay_confirm(self, value, dispatcher, tracker, domain):
+        # The slot's mapping takes any `affirm`; money moves only on a plain, confident yes.
+        if value is True and not explicit_yes(tracker.latest_message):
+            dispatcher.utter_message(text=messages.PAY_CONFIRM_UNCLEAR)
+            return {"pay_confirm": None}
         return {"pay_confirm": bool(value) if value is not None else None}
 
 
@@ -128,6 +134,10 @@ class ActionSubmitPayment(BlockingAction):
         if tracker.get_slot("pay_confirm") is not True:
             dispatcher.utter_message(text="好的，已取消这次缴费，没有扣款。")
             return reset
+        if not explicit_yes(tracker.latest_message):
+            # Only reachable if something other than the form's check set the slot.
+            dispatcher.utter_message(text=messages.PAY_CONFIRM_UNCLEAR)
+            return [SlotSet("pay_confirm", None)]
         try:
             from shuiwu.services.payments import start_payment
         except ImportError:

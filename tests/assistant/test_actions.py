@@ -6,19 +6,23 @@ household's numbers, a visitor is asked to log in, and another household's data 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 import actions.bill
 import actions.usage
+from actions import messages
 from actions.bill import ActionShowBill, ActionShowPaymentHistory
+from actions.confirm import explicit_yes, plain_yes
 from actions.fallback import ActionFallback
 from actions.forms import ActionCancelForm, ActionCheckHousehold
 from actions.meter import ActionSubmitMeterReading, ValidateMeterReadingForm
-from actions.pay import ActionSubmitPayment
+from actions.pay import ActionSubmitPayment, ValidatePaymentForm
 from actions.repair import ActionRepairStatus, ActionSubmitRepair, ValidateRepairForm
 from actions.usage import ActionShowUsage
 from shuiwu.models import BillLine, BillStatus, ChargeKind, Payment, Reading, ReadingStatus, Ticket
@@ -250,3 +254,87 @@ def test_a_second_miss_offers_a_human():
         {"event": "bot", "text": "抱歉"}])
     messages, _ = run(ActionFallback(), second)
     assert messages[0]["buttons"][0]["payload"] == "/human_handoff"
+
+
+# Confirmations: nonsense that the model happens to call "affirm" pays and records nothing.
+
+
+def _pay_slots(session, user):
+    _, events = say(ActionCheckHousehold(), "交水费", "pay_bill", auth(user))
+    return {"pay_bill_id": slot_events(events)["pay_bill_id"], "pay_method": "wechat",
+            "account_no": "3101200456", "requested_slot": "pay_confirm"}
+
+
+@pytest.mark.parametrize("text,confidence", [("阿巴阿巴", 0.78), ("啊啊啊", 0.86), ("好的", 0.62)])
+def test_an_unclear_yes_to_a_payment_is_asked_again(session, resident_a, text, confidence):
+    user, _ = resident_a
+    slots = _pay_slots(session, user)
+    t = tracker(text, "affirm", sender=auth(user)["sender"], metadata=auth(user)["metadata"],
+                slots={**slots, "pay_confirm": True}, active_loop="payment_form", confidence=confidence)
+    dispatcher = CollectingDispatcher()
+    result = ValidatePaymentForm().validate_pay_confirm(True, dispatcher, t, {})
+    assert result == {"pay_confirm": None}
+    assert texts(dispatcher.messages) == messages.PAY_CONFIRM_UNCLEAR
+    # Even if the slot were set some other way, the submit step refuses too.
+    shown, events = run(ActionSubmitPayment(), t)
+    assert "还没有扣款" in texts(shown) and slot_events(events) == {"pay_confirm": None}
+    assert session.scalars(select(Payment)).all() == []
+
+
+@pytest.mark.parametrize("text", ["确认", "是的", "好的！", "/affirm"])
+def test_a_plain_yes_to_a_payment_is_taken(session, resident_a, text):
+    user, _ = resident_a
+    t = tracker(text, "affirm", sender=auth(user)["sender"], metadata=auth(user)["metadata"],
+                slots={**_pay_slots(session, user), "pay_confirm": True}, active_loop="payment_form")
+    dispatcher = CollectingDispatcher()
+    assert ValidatePaymentForm().validate_pay_confirm(True, dispatcher, t, {}) == {"pay_confirm": True}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("text,intent", [("阿巴阿巴", "affirm"), ("🤔🤔", "nlu_fallback")])
+def test_an_unclear_answer_does_not_confirm_a_photo_reading(text, intent):
+    t = tracker(text, intent, sender="user-1", confidence=0.78, active_loop="meter_reading_form",
+                slots={"requested_slot": "meter_reading", "meter_photo_id": "7"})
+    dispatcher = CollectingDispatcher()
+    extracted = asyncio.run(ValidateMeterReadingForm().extract_meter_reading(dispatcher, t, {}))
+    assert extracted == {"meter_reading": None}
+    assert dispatcher.messages[0]["text"] == messages.READING_CONFIRM_UNCLEAR
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm"]
+
+
+def test_the_reading_button_or_a_plain_yes_confirms_a_photo_reading():
+    for text in ("/affirm", "对"):
+        t = tracker(text, "affirm", sender="user-1", active_loop="meter_reading_form",
+                    slots={"requested_slot": "meter_reading", "meter_photo_id": "7"})
+        dispatcher = CollectingDispatcher()
+        assert asyncio.run(ValidateMeterReadingForm().extract_meter_reading(dispatcher, t, {})) == {
+            "meter_reading": "confirm"}
+        assert dispatcher.messages == []
+
+
+def test_not_understood_inside_a_form_leaves_the_form_to_ask_again():
+    messages_, _ = run(ActionFallback(), tracker("咕噜咕噜", "nlu_fallback", sender="anon-1",
+                                                 active_loop="payment_form"))
+    assert texts(messages_) == messages.FALLBACK_IN_FORM
+    assert not messages_[0].get("buttons")  # no buttons that would lead out of the form
+
+
+@pytest.mark.parametrize("text", ["是的", "对对对", "好的好的", "确认缴费", "嗯嗯", "没问题啊", "OK", "是的，确认", "行"])
+def test_plain_affirmatives(text):
+    assert plain_yes(text)
+
+
+@pytest.mark.parametrize("text", ["阿巴阿巴", "啊啊啊", "🤔", "是我", "不确认", "好像不对", "asdf", "", "确认个鬼"])
+def test_anything_else_is_not_a_plain_yes(text):
+    assert not plain_yes(text)
+
+
+def test_explicit_yes_needs_the_intent_the_confidence_and_the_words():
+    def msg(text, intent="affirm", confidence=0.99):
+        return {"text": text, "intent": {"name": intent, "confidence": confidence}}
+
+    assert explicit_yes(msg("确认")) and explicit_yes(msg("/affirm", confidence=1.0))
+    assert not explicit_yes(msg("确认", confidence=0.7))
+    assert not explicit_yes(msg("确认", intent="deny"))
+    assert not explicit_yes(msg("阿巴阿巴"))
+    assert not explicit_yes(msg("/deny", confidence=1.0))

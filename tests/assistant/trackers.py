@@ -35,10 +35,11 @@ def tracker(
     slots: dict[str, Any] | None = None,
     events: list[dict] | None = None,
     active_loop: str | None = None,
+    confidence: float = 0.99,
 ) -> Tracker:
     message = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
         "metadata": metadata or {},
     }
