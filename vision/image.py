@@ -52,7 +52,17 @@ def sniff(data: bytes) -> tuple[str, str] | None:
             return "image", IMAGE_TYPES["heic"]
         if brand in _QT_BRANDS:
             return "video", VIDEO_TYPES["mov"]
-        if brand in (b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash", b"3gp4", b"3gp5"):
+        if brand in (
+            b"isom",
+            b"iso2",
+            b"mp41",
+            b"mp42",
+            b"avc1",
+            b"M4V ",
+            b"dash",
+            b"3gp4",
+            b"3gp5",
+        ):
             return "video", VIDEO_TYPES["mp4"]
         return None
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in data[:4096]:
@@ -71,7 +81,7 @@ def _register_heif() -> None:
 
 @dataclass
 class Photo:
-    image: Image.Image  # RGB, upright, longest side ≤ WORK_SIDE
+    image: Image.Image  # RGB, upright, longest side ≤ the size asked (WORK_SIDE by default)
     content_type: str
     original_size: tuple[int, int]  # upright, before shrinking
 
@@ -91,8 +101,15 @@ def check_photo_bytes(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> str:
     return found[1]
 
 
-def open_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
-    """Decode a resident's photo: checked, EXIF-rotated, RGB, shrunk to WORK_SIDE."""
+def open_photo(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_PHOTO_BYTES,
+    side: int = WORK_SIDE,
+    resample: Image.Resampling = Image.Resampling.BILINEAR,
+) -> Photo:
+    """Decode a resident's photo: checked, EXIF-rotated, RGB, shrunk to `side` (longest side;
+    meter photos WORK_SIDE, documents with small print more)."""
     content_type = check_photo_bytes(data, max_bytes=max_bytes)
     if content_type == IMAGE_TYPES["heic"]:
         _register_heif()
@@ -100,7 +117,7 @@ def open_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
         image = Image.open(io.BytesIO(data))
         _check_size(image.size, "file")  # header only: a bomb is refused before decoding
         if image.format == "JPEG":
-            image.draft("RGB", (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4, 1/8 scale: fast
+            image.draft("RGB", (side, side))  # decode at 1/2, 1/4, 1/8 scale: fast
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidInput(_too_large(_pixels_in(exc)), field="file") from exc
@@ -116,7 +133,7 @@ def open_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
         raise InvalidInput(
             messages.PHOTO_TOO_SMALL.format(width=original[0], height=original[1]), field="file"
         )
-    image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR)
+    image.thumbnail((side, side), resample)
     return Photo(image, content_type, original)
 
 

@@ -8,14 +8,13 @@ the rows (vision.documents.fields).
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from shuiwu.errors import InvalidInput
 from vision import ocr
@@ -73,7 +72,12 @@ def open_document(data: bytes, max_bytes: int | None = None) -> Image.Image:
     from vision import image as photo_checks
 
     try:
-        photo = photo_checks.open_photo(data, max_bytes=max_bytes or photo_checks.MAX_PHOTO_BYTES)
+        photo = photo_checks.open_photo(
+            data,
+            max_bytes=max_bytes or photo_checks.MAX_PHOTO_BYTES,
+            side=DOC_SIDE,
+            resample=Image.Resampling.BICUBIC,
+        )
     except InvalidInput as exc:
         # Theirs name meter photos; say the same about documents.
         if exc.message == photo_checks.messages.NOT_A_PHOTO:
@@ -81,15 +85,7 @@ def open_document(data: bytes, max_bytes: int | None = None) -> Image.Image:
         if exc.message.startswith(photo_checks.messages.PHOTO_TOO_SMALL.split("（")[0]):
             raise InvalidInput(messages.TOO_SMALL, field="file") from None
         raise
-    if max(photo.original_size) <= photo_checks.WORK_SIDE:
-        return photo.image
-    # Documents carry small print: the checks passed, decode once more at the larger size.
-    image = Image.open(io.BytesIO(data))
-    if image.format == "JPEG":
-        image.draft("RGB", (DOC_SIDE, DOC_SIDE))
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((DOC_SIDE, DOC_SIDE), Image.Resampling.BICUBIC)
-    return image
+    return photo.image
 
 
 def read_document(
@@ -128,8 +124,11 @@ def read_document(
     result.seconds = time.perf_counter() - started
     # Logs name the kind and what was found, never the values (ID numbers, names, addresses).
     log.info(
-        "document read: type=%s found=%s rotation=%d rows=%d %.0f ms", kind,
-        ",".join(k for k, f in found.items() if f.value is not None), rotation, len(rows),
+        "document read: type=%s found=%s rotation=%d rows=%d %.0f ms",
+        kind,
+        ",".join(k for k, f in found.items() if f.value is not None),
+        rotation,
+        len(rows),
         result.seconds * 1000,
     )
     return result
@@ -140,7 +139,11 @@ def _rows(image: Image.Image, boxes: list[np.ndarray]) -> list[Row]:
     if not boxes:
         raise InvalidInput(messages.NO_TEXT, field="file")
     texts = ocr.recognise([ocr.crop_box(image, b) for b in boxes])
-    lines = [(b, t, s) for b, (t, s) in zip(boxes, texts, strict=True) if s >= MIN_LINE_SCORE and t.strip()]
+    lines = [
+        (b, t, s)
+        for b, (t, s) in zip(boxes, texts, strict=True)
+        if s >= MIN_LINE_SCORE and t.strip()
+    ]
     if not lines:
         raise InvalidInput(messages.NO_TEXT, field="file")
     return group_rows(lines)
@@ -205,5 +208,12 @@ def group_rows(lines: list[tuple[np.ndarray, str, float]]) -> list[Row]:
             if i:
                 text, scores = text + " ", scores + [item[5]]
             text, scores = text + item[4], scores + [item[5]] * len(item[4])
-        out.append(Row(text, scores, left=min(i[2] for i in row), height=float(np.median([i[3] for i in row]))))
+        out.append(
+            Row(
+                text,
+                scores,
+                left=min(i[2] for i in row),
+                height=float(np.median([i[3] for i in row])),
+            )
+        )
     return out
