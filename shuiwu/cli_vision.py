@@ -30,9 +30,13 @@ vision_app = typer.Typer(
 
 Crops = Annotated[
     list[Path],
-    typer.Argument(help="裁剪图文件 / crop image files", exists=True, dir_okay=False, readable=True),
+    typer.Argument(
+        help="裁剪图文件 / crop image files", exists=True, dir_okay=False, readable=True
+    ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="每张图输出一行 JSON / one JSON line per crop")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="每张图输出一行 JSON / one JSON line per crop")
+]
 
 
 def _each(crops: list[Path], read, as_json: bool, fields) -> None:
@@ -76,7 +80,9 @@ Photos = Annotated[
 def read_meter(
     photos: Photos,
     as_json: AsJson = False,
-    digits: Annotated[int | None, typer.Option(help="整数字轮位数（表档案）/ integer wheels")] = None,
+    digits: Annotated[
+        int | None, typer.Option(help="整数字轮位数（表档案）/ integer wheels")
+    ] = None,
     red: Annotated[int, typer.Option(help="红色小数字轮位数 / red decimal wheels")] = 0,
     dials: Annotated[int, typer.Option(help="指针表盘个数 / pointer dials")] = 3,
 ) -> None:
@@ -88,8 +94,11 @@ def read_meter(
     _each(photos, lambda data: [read(data[0], layout).as_dict()], as_json, lambda r: r)
 
 
-@vision_app.command("synth", help="生成带已知读数的合成水表照片（真实留出裁剪图合成）/ "
-                    "Generate meter photos with known readings from the held-out real crops.")
+@vision_app.command(
+    "synth",
+    help="生成带已知读数的合成水表照片（真实留出裁剪图合成）/ "
+    "Generate meter photos with known readings from the held-out real crops.",
+)
 def synth_photos(
     out: Annotated[Path, typer.Argument(help="输出目录 / output folder", file_okay=False)],
     count: Annotated[int, typer.Option("-n", help="张数 / how many")] = 50,
@@ -107,13 +116,47 @@ def synth_photos(
             name = f"meter_{seed}_{i:04d}.jpg"
             (out / name).write_bytes(photo.data)
             lay = photo.layout
-            writer.writerow([name, photo.reading, lay.digits, lay.red_wheels, lay.dials, int(photo.rolling)])
+            writer.writerow(
+                [name, photo.reading, lay.digits, lay.red_wheels, lay.dials, int(photo.rolling)]
+            )
     typer.echo(f"已生成 {count} 张照片到 {out}（labels.csv 记录读数与表盘布局）")
 
 
-@vision_app.command("export-corrections",
-                    help="导出工作人员更正的字轮裁剪图（labels.csv 格式同 meter_digits）/ "
-                    "Export staff-corrected wheel crops as training data.")
+@vision_app.command(
+    "calibrate",
+    help="在校准池合成照片上拟合整张读数的置信度模型（写入 "
+    "vision/models/calibration.json）/ Fit the whole-reading calibrator on photos "
+    "made from the calibration pool of held-out crops.",
+)
+def calibrate(
+    count: Annotated[int, typer.Option("--photos", help="照片张数 / how many photos")] = 1200,
+    seed: Annotated[
+        int, typer.Option(help="随机种子（勿用评估种子）/ seed, never an eval one")
+    ] = 2001,
+    rows: Annotated[
+        Path | None,
+        typer.Option(
+            help="读取结果 CSV（已存在则直接用它拟合）/ rows CSV, reused when it exists",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    from vision.calibration import MODEL
+    from vision.calibration import calibrate as run
+
+    r = run(count, seed, rows)
+    typer.echo(
+        f"校准照片 {r['photos']} 张（读对 {r['right']} 张），自动通过阈值 {r['accept_threshold']}；"
+        f"交叉验证中自动通过 {r['accepted_out_of_fold']} 张，其中读对 "
+        f"{r['accepted_right_out_of_fold']} 张；已写入 {MODEL}"
+    )
+
+
+@vision_app.command(
+    "export-corrections",
+    help="导出工作人员更正的字轮裁剪图（labels.csv 格式同 meter_digits）/ "
+    "Export staff-corrected wheel crops as training data.",
+)
 def export_corrections(
     out: Annotated[Path, typer.Argument(help="输出目录 / output folder", file_okay=False)],
 ) -> None:
@@ -133,13 +176,22 @@ def export_corrections(
 def vision_eval(
     datasets: Annotated[
         Path | None,
-        typer.Option(help="数据集目录（默认 ../shared/datasets）/ datasets folder", file_okay=False),
+        typer.Option(
+            help="数据集目录（默认 ../shared/datasets）/ datasets folder", file_okay=False
+        ),
     ] = None,
     as_json: AsJson = False,
     photos: Annotated[
         int, typer.Option("--photos", help="整张照片评估的张数（0 = 只评估裁剪图）/ whole photos")
     ] = 0,
     seed: Annotated[int, typer.Option(help="生成照片的随机种子 / generator seed")] = 7,
+    pool: Annotated[
+        str,
+        typer.Option(
+            help="用哪一半留出裁剪图生成照片：evaluation（默认）、"
+            "calibration 或 all / which half of the held-out crops"
+        ),
+    ] = "evaluation",
 ) -> None:
     from vision import datasets as ds
     from vision.evaluate import evaluate
@@ -148,8 +200,11 @@ def vision_eval(
     if not (root / "meter_digits" / "labels.csv").is_file():
         typer.echo(f"错误：找不到数据集 {root}/meter_digits/labels.csv", err=True)
         raise typer.Exit(1)
+    if pool not in (*ds.POOLS, "all"):
+        typer.echo(f"错误：--pool 只能是 {'、'.join(ds.POOLS)} 或 all", err=True)
+        raise typer.Exit(1)
     if photos:
-        _eval_photos(photos, seed, root, as_json)
+        _eval_photos(photos, seed, root, as_json, None if pool == "all" else pool)
         return
     report = evaluate(root)
     if as_json:
@@ -161,47 +216,71 @@ def vision_eval(
         return "✔" if ok else "✘"
 
     typer.echo(f"数字轮（留出 {d['held_out']} 张）/ digit wheels, held out")
-    typer.echo(f"  {mark(met['digit_accuracy_0_9'])} 0–9 准确率 accuracy: {d['accuracy_0_9']:.2%} "
-               f"（{d['crops_0_9']} 张，目标 ≥ 99.3%）")
-    typer.echo(f"  {mark(met['nan_recall'])} NaN 召回率 recall: {d['nan']['recall']:.2%}，"
-               f"精确率 precision: {d['nan']['precision']:.2%}（{d['nan']['support']} 张，目标召回 ≥ 95%）")
+    typer.echo(
+        f"  {mark(met['digit_accuracy_0_9'])} 0–9 准确率 accuracy: {d['accuracy_0_9']:.2%} "
+        f"（{d['crops_0_9']} 张，目标 ≥ 99.3%）"
+    )
+    typer.echo(
+        f"  {mark(met['nan_recall'])} NaN 召回率 recall: {d['nan']['recall']:.2%}，"
+        f"精确率 precision: {d['nan']['precision']:.2%}（{d['nan']['support']} 张，目标召回 ≥ 95%）"
+    )
     typer.echo(f"  全部 11 类准确率 accuracy, all classes: {d['accuracy_all']:.2%}")
     pairs = "，".join(f"{c['true']}→{c['predicted']}×{c['count']}" for c in d["confusions"]) or "无"
     typer.echo(f"  混淆 confusions (真→判): {pairs}")
     lat = d["latency_ms"]
-    typer.echo(f"  {mark(met['digit_latency_ms'])} 单张延迟 latency (1 核): 平均 {lat['mean']:.3f} ms，"
-               f"p95 {lat['p95']:.3f} ms（目标 < 2 ms）")
+    typer.echo(
+        f"  {mark(met['digit_latency_ms'])} 单张延迟 latency (1 核): 平均 {lat['mean']:.3f} ms，"
+        f"p95 {lat['p95']:.3f} ms（目标 < 2 ms）"
+    )
     typer.echo(f"指针表盘（留出 {n['held_out']} 张）/ pointer dials, held out")
-    typer.echo(f"  {mark(met['needle_mae'])} MAE（含 9.9→0.0 回绕）: {n['mae']:.4f}（目标 ≤ 0.1），"
-               f"p95 误差 {n['p95_abs_error']:.4f}，最大 {n['max_abs_error']:.4f}")
+    typer.echo(
+        f"  {mark(met['needle_mae'])} MAE（含 9.9→0.0 回绕）: {n['mae']:.4f}（目标 ≤ 0.1），"
+        f"p95 误差 {n['p95_abs_error']:.4f}，最大 {n['max_abs_error']:.4f}"
+    )
     lat = n["latency_ms"]
     typer.echo(f"  单张延迟 latency (1 核): 平均 {lat['mean']:.3f} ms，p95 {lat['p95']:.3f} ms")
 
 
-def _eval_photos(n: int, seed: int, root: Path, as_json: bool) -> None:
+def _eval_photos(n: int, seed: int, root: Path, as_json: bool, pool: str | None) -> None:
     from vision.evaluate_photos import GOALS, evaluate_photos
 
-    r = evaluate_photos(n, seed, root)
+    r = evaluate_photos(n, seed, root, pool)
     if as_json:
         typer.echo(json.dumps(r, ensure_ascii=False))
         return
     met = r["goals_met"]
     share = r["status_share"]
     acc = r["accepted_accuracy"]
-    typer.echo(f"整张照片 {r['photos']} 张（合成，种子 {r['seed']}）/ whole photos, generated")
-    typer.echo(f"  读数完全正确 exact reading: {r['exact_accuracy']:.2%}；整数部分 integer part: "
-               f"{r['integer_part_accuracy']:.2%}；字轮翻转的照片 {r['rolling_photos']} 张，"
-               f"正确 {r['rolling_accuracy'] or 0:.2%}")
-    typer.echo(f"  状态 status: 自动通过 accepted {share['accepted']:.2%}，请住户确认 confirm "
-               f"{share['confirm']:.2%}，人工复核 review {share['review']:.2%}，要求重拍 rejected "
-               f"{share['rejected']:.2%}")
-    typer.echo(f"  {'✔' if met['accepted_accuracy'] else '✘'} 自动通过的准确率 accuracy of accepted: "
-               f"{'—' if acc is None else f'{acc:.2%}'}（{r['accepted_count']} 张，目标 ≥ "
-               f"{GOALS['accepted_accuracy']:.1%}）")
+    typer.echo(
+        f"整张照片 {r['photos']} 张（合成，种子 {r['seed']}，裁剪图池 {r['pool'] or 'all'}）"
+        "/ whole photos, generated"
+    )
+    typer.echo(
+        f"  读数完全正确 exact reading: {r['exact_accuracy']:.2%}；整数部分 integer part: "
+        f"{r['integer_part_accuracy']:.2%}；字轮翻转的照片 {r['rolling_photos']} 张，"
+        f"正确 {r['rolling_accuracy'] or 0:.2%}"
+    )
+    typer.echo(
+        f"  状态 status: 自动通过 accepted {share['accepted']:.2%}，请住户确认 confirm "
+        f"{share['confirm']:.2%}，人工复核 review {share['review']:.2%}，要求重拍 rejected "
+        f"{share['rejected']:.2%}"
+    )
+    typer.echo(
+        f"  {'✔' if met['accepted_accuracy'] else '✘'} 自动通过的准确率 accuracy of accepted: "
+        f"{'—' if acc is None else f'{acc:.2%}'}（{r['accepted_right']}/{r['accepted_count']} 张，目标 ≥ "
+        f"{GOALS['accepted_accuracy']:.1%}）"
+    )
     lat = r["latency_ms"]
-    typer.echo(f"  {'✔' if met['p95_latency_ms'] else '✘'} 每张延迟 latency: 平均 {lat['mean']:.0f} ms，"
-               f"p95 {lat['p95']:.0f} ms（目标 < {GOALS['p95_latency_ms']:.0f} ms；测量时负载 "
-               f"{r['load_average']}），CPU 时间 平均 {r['cpu_ms']['mean']:.0f} ms，p95 {r['cpu_ms']['p95']:.0f} ms")
-    sweep = "，".join(f"{s['threshold']}: {s['share']:.0%}/{(s['accuracy'] or 0):.1%}"
-                     for s in r["threshold_sweep"])
-    typer.echo(f"  阈值 → 覆盖/准确率 threshold → share/accuracy: {sweep}")
+    typer.echo(
+        f"  {'✔' if met['p95_latency_ms'] else '✘'} 每张延迟 latency: 平均 {lat['mean']:.0f} ms，"
+        f"p95 {lat['p95']:.0f} ms（目标 < {GOALS['p95_latency_ms']:.0f} ms；测量时负载 "
+        f"{r['load_average']}），CPU 时间 平均 {r['cpu_ms']['mean']:.0f} ms，p95 {r['cpu_ms']['p95']:.0f} ms"
+    )
+    sweep = "，".join(
+        f"{s['threshold']}: {s['share']:.0%}/{(s['accuracy'] or 0):.1%}"
+        for s in r["threshold_sweep"]
+    )
+    typer.echo(
+        f"  校准概率阈值 → 覆盖/准确率 probability threshold → share/accuracy: {sweep}"
+        f"（当前自动通过阈值 {r['thresholds']['accept']}）"
+    )

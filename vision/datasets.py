@@ -1,7 +1,9 @@
 """The labelled crops in ../shared/datasets and their fixed held-out split.
 
 The split is chosen by a hash of each file name, per class, so it never changes between
-runs or machines and training never sees the held-out crops.
+runs or machines and training never sees the held-out crops. The held-out crops are split once
+more, the same way, into two disjoint pools for the whole-photo set: `calibration` (photos that
+fit the reader's confidence model and thresholds) and `evaluation` (photos it is measured on).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 HELD_OUT_SHARE = 0.2
+POOLS = ("calibration", "evaluation")
 DIGIT_LABELS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "NaN")
 
 
@@ -59,4 +63,29 @@ def digits(root: Path | None = None) -> tuple[list[Sample], list[Sample]]:
 def needles(root: Path | None = None) -> tuple[list[Sample], list[Sample]]:
     """Dial crops, stratified by whole unit of the value (0–9)."""
     samples = _load((root or default_root()) / "meter_needles", "value")
-    return split(samples, {s.path.name: s.label.split(".")[0] for s in samples})
+    return split(samples, {s.path.name: needle_stratum(s) for s in samples})
+
+
+def pool(
+    held_out: list[Sample], name: str | None, stratum: Callable[[Sample], str] = lambda s: s.label
+) -> list[Sample]:
+    """The held-out crops of one pool (`calibration` or `evaluation`, half of each stratum by
+    a second name hash, disjoint), or all of them for `None`."""
+    if name is None:
+        return held_out
+    if name not in POOLS:
+        raise ValueError(f"unknown pool {name!r}, expected one of {POOLS}")
+    groups: dict[str, list[Sample]] = defaultdict(list)
+    for s in held_out:
+        groups[stratum(s)].append(s)
+    out = []
+    for key in sorted(groups):
+        ranked = sorted(groups[key], key=lambda s: _rank("pool:" + s.path.name))
+        half = len(ranked) // 2
+        out += ranked[:half] if name == "calibration" else ranked[half:]
+    return out
+
+
+def needle_stratum(sample: Sample) -> str:
+    """A dial crop's stratum: the whole unit of its value (0–9)."""
+    return sample.label.split(".")[0]

@@ -27,8 +27,15 @@ def predict(x: np.ndarray, *, threads: int = 0) -> np.ndarray:
     """Values for an already preprocessed NCHW batch."""
     if len(x) == 0:
         return np.zeros(0)
+    return value_from_sincos(predict_sincos(x, threads=threads))
+
+
+def predict_sincos(x: np.ndarray, *, threads: int = 0) -> np.ndarray:
+    """The needle direction (sin, cos), scaled to unit length, for a preprocessed NCHW batch."""
+    if len(x) == 0:
+        return np.zeros((0, 2), np.float32)
     out = onnx_session.session(MODEL, threads).run(None, {"image": x})[0]
-    return value_from_sincos(out)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
 
 
 def read_needles(images: list[ImageInput]) -> list[float]:

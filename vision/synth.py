@@ -60,6 +60,13 @@ class SynthPhoto:
     layout: Layout
     rolling: bool  # the last integer wheel is between two digits
     notes: list[str] = field(default_factory=list)
+    dial_values: list[float] = field(default_factory=list)  # each needle as drawn, ×0.1 first
+
+    @property
+    def positions(self) -> str:
+        """The digit each position shows (wheels, then dials), as the reader should give it."""
+        whole, _, frac = f"{self.reading:.{self.layout.decimals}f}".partition(".")
+        return f"{int(whole):0{self.layout.digits}d}" + frac
 
 
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
@@ -67,9 +74,11 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 class _Crops:
-    def __init__(self, root: Path | None):
-        _, held_digits = datasets.digits(root)
-        _, held_needles = datasets.needles(root)
+    """The held-out crops a photo is made of: all of them, or one pool (datasets.POOLS)."""
+
+    def __init__(self, root: Path | None, pool: str | None = None):
+        held_digits = datasets.pool(datasets.digits(root)[1], pool)
+        held_needles = datasets.pool(datasets.needles(root)[1], pool, datasets.needle_stratum)
         self.digits: dict[str, list[Path]] = {}
         for s in held_digits:
             if s.label != "NaN":
@@ -85,13 +94,16 @@ class _Crops:
     def digit(self, rng: random.Random, d: int) -> Image.Image:
         return self.load(rng.choice(self.digits[str(d)]))
 
-    def needle(self, rng: random.Random, value: float) -> Image.Image:
+    def needle(self, rng: random.Random, value: float) -> tuple[float, Image.Image]:
+        """The crop (and its labelled value) nearest to `value` on the dial."""
+
         def gap(v: float) -> float:
             diff = abs(v - value) % 10
             return min(diff, 10 - diff)
 
         best = min(gap(v) for v, _ in self.needles)
-        return self.load(rng.choice([p for v, p in self.needles if gap(v) <= best + 1e-6]))
+        label, path = rng.choice([(v, p) for v, p in self.needles if gap(v) <= best + 1e-6])
+        return label, self.load(path)
 
 
 def _rolling_wheel(lower: Image.Image, upper: Image.Image, share: float, size) -> Image.Image:
@@ -105,11 +117,14 @@ def _rolling_wheel(lower: Image.Image, upper: Image.Image, share: float, size) -
     return out
 
 
-def _reading(rng: random.Random, layout: Layout, forced: float | None = None
-             ) -> tuple[list[int], float, Decimal]:
+def _reading(
+    rng: random.Random, layout: Layout, forced: float | None = None
+) -> tuple[list[int], float, Decimal]:
     """Integer digits, the continuous fraction below them, and the reading the face shows."""
-    top = 10 ** layout.digits
-    value = min(int(rng.expovariate(1 / 900)), top - 1) if rng.random() < 0.8 else rng.randrange(top)
+    top = 10**layout.digits
+    value = (
+        min(int(rng.expovariate(1 / 900)), top - 1) if rng.random() < 0.8 else rng.randrange(top)
+    )
     frac = rng.random()
     if forced is not None:
         value, frac = int(forced), forced % 1
@@ -118,7 +133,24 @@ def _reading(rng: random.Random, layout: Layout, forced: float | None = None
     return ints, frac, shown
 
 
-def render(rng: random.Random, crops: _Crops, layout: Layout, value: float | None = None) -> SynthPhoto:
+def _snap_last_dial(reading: Decimal, layout: Layout, wanted: float, drawn: float) -> Decimal:
+    """The reading the face shows once the last dial's needle is the crop drawn (whose label
+    may be up to a few tenths from the value wanted): its digit is the drawn needle's."""
+    unit = Decimal(1) / Decimal(10**layout.decimals)
+    shift = (drawn - wanted + 5) % 10 - 5  # the short way round the dial
+    drawn_digit = math.floor(drawn + 1e-9) % 10
+    shown_digit = int(reading / unit) % 10
+    step = (drawn_digit - shown_digit + 5) % 10 - 5
+    if step == 0 or abs(step) > 1 or (step > 0) != (shift > 0):
+        return reading
+    snapped = reading + step * unit
+    # A snap across a whole unit would change wheels already drawn: keep those photos as drawn.
+    return snapped if int(snapped) == int(reading) else reading
+
+
+def render(
+    rng: random.Random, crops: _Crops, layout: Layout, value: float | None = None
+) -> SynthPhoto:
     ints, frac, reading = _reading(rng, layout, value)
     face_r = 300
     size = 2 * face_r + 80
@@ -137,14 +169,20 @@ def render(rng: random.Random, crops: _Crops, layout: Layout, value: float | Non
     x0, y0 = c - win_w // 2, c - 150
     draw.rectangle((x0 - 4, y0 - 4, x0 + win_w + 4, y0 + cell_h + 2 * gap + 4), fill=(30, 30, 30))
     decimal_digits = [int(frac * 10 ** (i + 1)) % 10 for i in range(layout.red_wheels)]
-    first_dial = (frac * 10) % 10 if layout.red_wheels == 0 else (frac * 10 ** (layout.red_wheels + 1)) % 10
+    first_dial = (
+        (frac * 10) % 10 if layout.red_wheels == 0 else (frac * 10 ** (layout.red_wheels + 1)) % 10
+    )
     rolling = first_dial >= 9.0 and rng.random() < 0.7
     wheels = ints + decimal_digits
     for i, d in enumerate(wheels):
         last_int = i == len(wheels) - 1
         if rolling and last_int and d != 9:
-            crop = _rolling_wheel(crops.digit(rng, d), crops.digit(rng, d + 1),
-                                  (first_dial - 9.0) * rng.uniform(0.3, 0.5), (cell_w, cell_h))
+            crop = _rolling_wheel(
+                crops.digit(rng, d),
+                crops.digit(rng, d + 1),
+                (first_dial - 9.0) * rng.uniform(0.3, 0.5),
+                (cell_w, cell_h),
+            )
         else:
             crop = crops.digit(rng, d).resize((cell_w, cell_h))
         if i >= layout.digits:
@@ -156,29 +194,43 @@ def render(rng: random.Random, crops: _Crops, layout: Layout, value: float | Non
     # Printed text: maker, model, unit, labels.
     font = _font(rng.choice(FONTS[:2]), 26)
     draw.text((c - 30, y0 + cell_h + 24), "m³", fill=(20, 20, 20), font=font)
-    draw.text((c - 90, y0 - 60), rng.choice(["LXS-15E", "LXSG-20", "DN15 Q3=2.5"]),
-              fill=(40, 40, 40), font=_font(FONTS[1], 22))
-    draw.text((c - 60, c + 215), rng.choice(["冷水水表", "旋翼式水表", "清河水表厂"]),
-              fill=(60, 60, 60), font=_font(CJK_FONT, 24))
+    draw.text(
+        (c - 90, y0 - 60),
+        rng.choice(["LXS-15E", "LXSG-20", "DN15 Q3=2.5"]),
+        fill=(40, 40, 40),
+        font=_font(FONTS[1], 22),
+    )
+    draw.text(
+        (c - 60, c + 215),
+        rng.choice(["冷水水表", "旋翼式水表", "清河水表厂"]),
+        fill=(60, 60, 60),
+        font=_font(CJK_FONT, 24),
+    )
 
     # Pointer dials in a row below the window, ×0.1 on the left.
     dial_d = 84
     dgap = 22
     row_w = layout.dials * dial_d + (layout.dials - 1) * dgap
     dy = c + 40
+    dial_values = []
     for i in range(layout.dials):
         value = (frac * 10 ** (layout.red_wheels + i + 1)) % 10
-        crop = crops.needle(rng, value).resize((dial_d, dial_d))
+        drawn, crop = crops.needle(rng, value)
+        if i == layout.dials - 1:
+            reading = _snap_last_dial(reading, layout, value, drawn)
+            value = drawn
+        crop = crop.resize((dial_d, dial_d))
         mask = Image.new("L", (dial_d, dial_d), 0)
         ImageDraw.Draw(mask).ellipse((0, 0, dial_d - 1, dial_d - 1), fill=255)
         dx = c - row_w // 2 + i * (dial_d + dgap)
         draw.ellipse((dx - 5, dy - 5, dx + dial_d + 5, dy + dial_d + 5), fill=(60, 60, 60))
         face.paste(crop, (dx, dy), mask)
+        dial_values.append(value)
         label = f"×0.{'0' * (layout.red_wheels + i)}1"
         draw.text((dx + 10, dy + dial_d + 8), label, fill=(50, 50, 50), font=_font(FONTS[1], 14))
 
     photo = _camera(rng, face)
-    return SynthPhoto(photo, reading, layout, rolling)
+    return SynthPhoto(photo, reading, layout, rolling, dial_values=dial_values)
 
 
 def _camera(rng: random.Random, face: Image.Image) -> bytes:
@@ -203,13 +255,19 @@ def _camera(rng: random.Random, face: Image.Image) -> bytes:
     dst = []
     for x, y in corners:
         x2, y2 = x * scale * (1 + tilt * y / fs), y * scale * (1 - tilt * x / fs)
-        dst.append([cx + x2 * math.cos(angle) - y2 * math.sin(angle) + rng.uniform(-8, 8),
-                    cy + x2 * math.sin(angle) + y2 * math.cos(angle) + rng.uniform(-8, 8)])
+        dst.append(
+            [
+                cx + x2 * math.cos(angle) - y2 * math.sin(angle) + rng.uniform(-8, 8),
+                cy + x2 * math.sin(angle) + y2 * math.cos(angle) + rng.uniform(-8, 8),
+            ]
+        )
     matrix = cv2.getPerspectiveTransform(corners + fs / 2, np.array(dst, np.float32))
     warped = cv2.warpPerspective(src, matrix, (w, h))
     mask = cv2.warpPerspective(np.full((fs, fs), 255, np.uint8), matrix, (w, h))
     face_mask = cv2.warpPerspective(
-        cv2.circle(np.zeros((fs, fs), np.uint8), (fs // 2, fs // 2), fs // 2 - 8, 255, -1), matrix, (w, h)
+        cv2.circle(np.zeros((fs, fs), np.uint8), (fs // 2, fs // 2), fs // 2 - 8, 255, -1),
+        matrix,
+        (w, h),
     )
     out = np.where((face_mask > 0)[..., None], warped, bg).astype(np.float32)
     del mask
@@ -230,9 +288,13 @@ def _camera(rng: random.Random, face: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def generate(n: int, seed: int = 7, root: Path | None = None):
-    """`n` photos (an iterator of SynthPhoto), the same ones for the same seed."""
+def generate(n: int, seed: int = 7, root: Path | None = None, pool: str | None = None):
+    """`n` photos (an iterator of SynthPhoto), the same ones for the same seed and pool.
+
+    `pool`: `calibration` or `evaluation` builds the photos only from that half of the held-out
+    crops (datasets.pool), so a confidence model fitted on one is measured on the other.
+    """
     rng = random.Random(seed)
-    crops = _Crops(root)
+    crops = _Crops(root, pool)
     for _ in range(n):
         yield render(rng, crops, rng.choice(LAYOUTS))

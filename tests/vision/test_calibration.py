@@ -1,0 +1,142 @@
+"""The whole-reading calibrator: what it never lets through, how its threshold is chosen, and
+the split of the held-out crops that keeps its fitting photos apart from the evaluation ones."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from tests.vision.conftest import needs_datasets
+from vision import calibration, datasets, meter, synth
+
+
+def evidence(
+    dial_values: list[float], *, rolling: bool = False, dials_found: bool = True
+) -> meter.Evidence:
+    """A photo whose five wheels both readers see clearly as 0 1 2 3 4."""
+    probs = np.full((5, 11), 1e-4, np.float32)
+    for i in range(5):
+        probs[i, i] = 0.999
+    window = meter._Window(
+        np.zeros((4, 2), np.float32), np.zeros((64, 200, 3), np.uint8), probs, 0.95
+    )
+    wheels = [meter._wheel(probs[i], str(i), 0.95) for i in range(5)]
+    wheels[-1].rolling = rolling
+    values = dial_values if dials_found else []
+    notes = [] if dials_found else [meter.messages.DIALS_MISSING]
+    return meter.Evidence(
+        window,
+        300.0,
+        "01234",
+        0.95,
+        wheels,
+        5,
+        values,
+        meter._dial_digits(values),
+        notes,
+        [0.05] * len(values),
+    )
+
+
+# A model that would accept anything: what is refused below is refused by the rules alone.
+ACCEPTS_ALL = calibration.Calibrator(
+    np.zeros(len(calibration.FEATURES)),
+    np.ones(len(calibration.FEATURES)),
+    np.zeros(len(calibration.FEATURES)),
+    10.0,
+    accept=0.5,
+    confirm=0.3,
+    about={},
+)
+
+
+def test_dials_that_agree_are_accepted_by_a_willing_model():
+    ev = evidence([3.95, 9.5, 5.3])
+    status, reason, probability = meter.decide(ev, 3, ACCEPTS_ALL)
+    assert status == "accepted" and probability > 0.99
+    assert ev.reading == Decimal("1234.395")
+
+
+def test_a_reading_whose_dials_disagree_is_never_accepted():
+    # ×0.1 at 3.5 while the ×0.01 dial shows 9.5: the first needle should be near 3.95.
+    ev = evidence([3.5, 9.5, 5.3])
+    assert calibration.refusal(ev, 3) == "dials_disagree"
+    status, reason, _ = meter.decide(ev, 3, ACCEPTS_ALL)
+    assert status == "confirm"
+    assert "第 6 位" in reason and "请核对读数" in reason
+
+
+def test_a_turning_wheel_is_never_accepted():
+    status, reason, _ = meter.decide(evidence([3.95, 9.5, 5.3], rolling=True), 3, ACCEPTS_ALL)
+    assert status == "confirm" and "字轮正在翻转" in reason
+
+
+def test_missing_dials_go_to_staff():
+    status, reason, _ = meter.decide(evidence([], dials_found=False), 3, ACCEPTS_ALL)
+    assert status == "review" and "指针表盘" in reason
+
+
+def test_a_needle_near_a_mark_lowers_the_shipped_probability():
+    cal = calibration.shipped()
+    clear = cal.probability(calibration.features(evidence([3.95, 9.5, 5.5])))
+    on_mark = cal.probability(calibration.features(evidence([3.95, 9.5, 5.02])))
+    assert on_mark < clear
+
+
+def test_the_threshold_stops_at_the_first_drop_below_the_target():
+    p = np.array([0.99, 0.98, 0.97, 0.96, 0.5])
+    right = np.array([True, True, False, True, True])
+    allowed = np.ones(5, bool)
+    assert calibration.choose_threshold(p, right, allowed, 0.995) == 0.98
+    # A refused photo is skipped, not counted.
+    allowed[2] = False
+    assert calibration.choose_threshold(p, right, allowed, 0.995) == 0.5
+
+
+def test_logistic_fit_ranks_by_the_evidence():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    mean, scale, coef, b = calibration.fit_logistic(x, y)
+    assert coef[0] > 1.0 and abs(coef[1]) < 0.5 * coef[0]
+
+
+def test_a_calibrator_of_other_features_is_refused(tmp_path):
+    data = calibration.shipped().to_json()
+    data["features"] = data["features"][:-1]
+    with pytest.raises(ValueError, match="vision calibrate"):
+        calibration.Calibrator.from_json(json.loads(json.dumps(data)))
+
+
+def test_the_last_dial_drawn_sets_the_last_digit():
+    layout = synth.Layout(5, 0, 3)
+    assert synth._snap_last_dial(Decimal("131.455"), layout, 5.97, 6.0) == Decimal("131.456")
+    assert synth._snap_last_dial(Decimal("131.456"), layout, 6.05, 5.9) == Decimal("131.455")
+    # Never across a whole unit: the wheels are already drawn.
+    assert synth._snap_last_dial(Decimal("131.999"), layout, 9.98, 0.0) == Decimal("131.999")
+
+
+@pytest.mark.parametrize("kind", ["digits", "needles"])
+@needs_datasets[0]
+@needs_datasets[1]
+def test_calibration_and_evaluation_pools_split_the_held_out_crops(kind):
+    held = getattr(datasets, kind)()[1]
+    stratum = datasets.needle_stratum if kind == "needles" else (lambda s: s.label)
+    cal = {s.path for s in datasets.pool(held, "calibration", stratum)}
+    ev = {s.path for s in datasets.pool(held, "evaluation", stratum)}
+    assert not cal & ev
+    assert cal | ev == {s.path for s in held}
+    assert abs(len(cal) - len(ev)) <= 11  # half of each stratum
+
+
+@needs_datasets[0]
+@needs_datasets[1]
+def test_evaluation_photos_use_only_evaluation_crops():
+    crops = synth._Crops(None, "evaluation")
+    calibration_needles = {
+        s.path for s in datasets.pool(datasets.needles()[1], "calibration", datasets.needle_stratum)
+    }
+    assert crops.needles and not {p for _, p in crops.needles} & calibration_needles
