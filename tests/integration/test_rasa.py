@@ -345,3 +345,40 @@ def test_conversations_are_kept_in_postgresql_when_the_app_uses_it(stack):
     finally:
         engine.dispose()
     assert "你好" in [json.loads(t)["text"] for t in texts]
+
+
+def test_nonsense_at_the_top_level_is_not_taken_for_yes(stack):
+    # "阿巴阿巴" once came out as affirm (0.78): the bot answered "好的" to nonsense.
+    replies = stack.say("阿巴阿巴", f"anon-{uuid.uuid4().hex[:8]}")
+    assert replies[0]["text"] == messages.FALLBACK, replies
+    assert stack.parse("阿巴阿巴")["intent"]["name"] != "affirm"
+
+
+def _payments_of(database_url: str, user_id: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM payments WHERE payer_id = :u"), {"u": user_id}).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_nonsense_at_a_payment_confirmation_pays_nothing_and_asks_again(stack, residents):
+    _, (b_id, b_account) = residents
+    who = _as_user(b_id)
+
+    def say(message):
+        return _replies_text(stack.say(message, who["sender"], who["metadata"]))
+
+    assert "支付方式" in say("我要交水费")
+    assert "请确认" in say('/pay_bill{"pay_method":"wechat"}')
+    for nonsense in ("阿巴阿巴", "啊啊啊", "🤔🤔"):
+        reply = say(nonsense)
+        assert "已为您创建缴费订单" not in reply, (nonsense, reply)
+        assert "请确认" in reply and "123.45" in reply, (nonsense, reply)  # the question again
+        assert _payments_of(stack.database_url, b_id) == 0
+    done = say("确认")
+    assert "已为您创建缴费订单" in done and "123.45" in done, done
+    assert _payments_of(stack.database_url, b_id) == 1
