@@ -3,7 +3,10 @@
 `parse` asks the running Rasa server (its HTTP API, /model/parse, with settings.rasa_token);
 `eval` makes sure the model is trained from the current data (scripts/train_rasa.sh retrains
 only when data changed), runs `rasa test nlu` on the held-out file assistant/eval/nlu_heldout.yml
-(never used for training) and prints macro F1 and the most frequent confusions.
+(never used for training) and prints macro F1 and the most frequent confusions; then parses the
+out-of-domain held-out file assistant/eval/ood_heldout.yml (gibberish and off-topic questions) and
+the held-out sentences with the live pipeline (assistant/eval/parse_texts.py, in Rasa's venv) to
+report how much nonsense is refused and how many real requests would get "没听懂".
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ import typer
 from shuiwu.config import ROOT
 
 HELDOUT = ROOT / "assistant" / "eval" / "nlu_heldout.yml"
+OOD_HELDOUT = ROOT / "assistant" / "eval" / "ood_heldout.yml"
+PARSE_SCRIPT = ROOT / "assistant" / "eval" / "parse_texts.py"
+# What the assistant does not act on: it says it did not understand, or that it is out of scope.
+NOT_ACTED_ON = ("nlu_fallback", "out_of_scope")
 TRAINING = ROOT / "assistant" / "data" / "nlu.yml"
 MAX_TEXT = 2000
 
@@ -83,6 +90,54 @@ def _examples(path: Path) -> set[str]:
     return texts
 
 
+def _ood_texts(path: Path = OOD_HELDOUT) -> dict[str, list[str]]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {group: [str(t) for t in texts] for group, texts in data.items()}
+
+
+def _heldout_pairs(path: Path = HELDOUT) -> list[tuple[str, str]]:
+    import re
+
+    import yaml
+
+    pairs = []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if "intent" in block and line.startswith("- "):
+                pairs.append((block["intent"], re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line[2:]).strip()))
+    return pairs
+
+
+def ood_summary(ood: dict[str, list[str]], predicted: dict[str, str]) -> dict:
+    """Shares of the out-of-domain set the live pipeline does not act on (nlu_fallback or
+    out_of_scope), overall and per group, and what the rest was taken for."""
+    texts = [t for group in ood.values() for t in group]
+    refused = [t for t in texts if predicted[t] in NOT_ACTED_ON]
+    return {
+        "examples": len(texts),
+        "share": round(len(refused) / len(texts), 4) if texts else 0.0,
+        "groups": {g: round(sum(predicted[t] in NOT_ACTED_ON for t in ts) / len(ts), 4) for g, ts in ood.items() if ts},
+        "taken_as_affirm": sum(predicted[t] == "affirm" for t in texts),
+        "missed": [{"text": t, "predicted": predicted[t]} for t in texts if predicted[t] not in NOT_ACTED_ON],
+    }
+
+
+def _live_parse(rasa_runtime, model: Path, texts: list[str]) -> dict[str, str]:
+    """Intent of each text as the running assistant would see it (fallback not undone)."""
+    result = subprocess.run(
+        [str(rasa_runtime.RASA_VENV / "bin" / "python"), str(PARSE_SCRIPT), str(model)],
+        input=json.dumps(texts, ensure_ascii=False), cwd=ROOT / "assistant",
+        env=rasa_runtime.rasa_environment(), capture_output=True, text=True,
+    )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        _fail("解析留出句子失败：\n" + (result.stderr or result.stdout)[-2000:])
+    return {row["text"]: row["intent"] for row in json.loads(lines[-1])}
+
+
 def confusion_pairs(errors: list[dict], top: int = 10) -> list[tuple[str, str, int]]:
     """(true intent, predicted intent, count) of rasa's intent_errors.json, most frequent first."""
     pairs = Counter((e["intent"], (e.get("intent_prediction") or {}).get("name")) for e in errors)
@@ -99,6 +154,10 @@ def evaluate(
     overlap = _examples(HELDOUT) & _examples(TRAINING)
     if overlap:
         _fail(f"留出测试集与训练数据有 {len(overlap)} 句重复（如“{sorted(overlap)[0]}”），评估无效，请删去重复句。")
+    ood = _ood_texts()
+    overlap = {t for texts in ood.values() for t in texts} & _examples(TRAINING)
+    if overlap:
+        _fail(f"域外留出集与训练数据有 {len(overlap)} 句重复（如“{sorted(overlap)[0]}”），评估无效，请删去重复句。")
     started = time.monotonic()
     train = subprocess.run([str(ROOT / "scripts" / "train_rasa.sh")], cwd=ROOT)
     if train.returncode != 0:
@@ -122,6 +181,8 @@ def evaluate(
         report = json.loads(report_path.read_text(encoding="utf-8"))
         errors_path = Path(out) / "intent_errors.json"
         errors = json.loads(errors_path.read_text(encoding="utf-8")) if errors_path.exists() else []
+    heldout = _heldout_pairs()
+    live = _live_parse(rasa_runtime, model, [t for texts in ood.values() for t in texts] + [t for _, t in heldout])
     intents = {k: v for k, v in report.items() if isinstance(v, dict) and "support" in v and k not in (
         "macro avg", "weighted avg", "micro avg", "accuracy")}
     summary = {
@@ -131,6 +192,9 @@ def evaluate(
         "intents": len(intents),
         "confusions": [{"true": a, "predicted": b, "count": n} for a, b, n in confusion_pairs(errors, top)],
         "weakest": sorted(((k, round(v["f1-score"], 3)) for k, v in intents.items()), key=lambda kv: kv[1])[:5],
+        # rasa test nlu undoes fallback predictions; these two figures are what residents meet.
+        "ood_not_acted_on": ood_summary(ood, live),
+        "heldout_fallback_share": round(sum(live[t] == "nlu_fallback" for _, t in heldout) / len(heldout), 4),
         "train_or_check_seconds": round(train_seconds, 1),
         "model": str(model),
     }
@@ -145,3 +209,10 @@ def evaluate(
         typer.echo(f"  {c['true']} → {c['predicted']}：{c['count']}")
     if not summary["confusions"]:
         typer.echo("  无")
+    o = summary["ood_not_acted_on"]
+    groups = "，".join(f"{g} {v:.0%}" for g, v in o["groups"].items())
+    typer.echo(f"域外留出集（{o['examples']} 句）转入“没听懂”或“超出范围”：{o['share']:.1%}（{groups}），"
+               f"被当作肯定：{o['taken_as_affirm']} 句")
+    if o["missed"]:
+        typer.echo("  未拦住：" + "，".join(f"{m['text']} → {m['predicted']}" for m in o["missed"]))
+    typer.echo(f"留出测试集中被答“没听懂”的正常请求：{summary['heldout_fallback_share']:.1%}")

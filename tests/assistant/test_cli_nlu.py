@@ -5,7 +5,15 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from shuiwu.cli import app
-from shuiwu.cli_nlu import HELDOUT, TRAINING, _examples, confusion_pairs
+from shuiwu.cli_nlu import (
+    HELDOUT,
+    TRAINING,
+    _examples,
+    _heldout_pairs,
+    _ood_texts,
+    confusion_pairs,
+    ood_summary,
+)
 
 
 def test_parse_says_in_chinese_that_rasa_is_not_running(db_url):
@@ -29,3 +37,22 @@ def test_confusion_pairs_are_counted():
     errors = [{"intent": "complain", "intent_prediction": {"name": "human_handoff"}}] * 2 + [
         {"intent": "affirm", "intent_prediction": {"name": "greet"}}]
     assert confusion_pairs(errors) == [("complain", "human_handoff", 2), ("affirm", "greet", 1)]
+
+
+def test_the_out_of_domain_set_is_never_in_training():
+    ood = _ood_texts()
+    texts = [t for group in ood.values() for t in group]
+    assert set(ood) == {"gibberish", "off_topic"} and len(texts) >= 40
+    assert all(isinstance(t, str) and t for t in texts)  # "0000" stays text, not the number 0
+    assert not set(texts) & _examples(TRAINING)
+    assert len(_heldout_pairs()) == len(_examples(HELDOUT))
+
+
+def test_ood_summary_counts_what_is_not_acted_on():
+    ood = {"gibberish": ["阿巴阿巴", "asdf"], "off_topic": ["讲个笑话听听", "北京到上海多远"]}
+    predicted = {"阿巴阿巴": "affirm", "asdf": "nlu_fallback", "讲个笑话听听": "out_of_scope",
+                 "北京到上海多远": "nlu_fallback"}
+    summary = ood_summary(ood, predicted)
+    assert summary["share"] == 0.75 and summary["groups"] == {"gibberish": 0.5, "off_topic": 1.0}
+    assert summary["taken_as_affirm"] == 1
+    assert summary["missed"] == [{"text": "阿巴阿巴", "predicted": "affirm"}]
