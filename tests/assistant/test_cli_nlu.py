@@ -56,3 +56,21 @@ def test_ood_summary_counts_what_is_not_acted_on():
     assert summary["share"] == 0.75 and summary["groups"] == {"gibberish": 0.5, "off_topic": 1.0}
     assert summary["taken_as_affirm"] == 1
     assert summary["missed"] == [{"text": "阿巴阿巴", "predicted": "affirm"}]
+
+
+def test_the_oov_word_list_matches_the_training_data():
+    """config.yml's OOV_words is generated from data/nlu.yml; after the data changes it must be
+    regenerated (cd assistant && ../.venv-rasa/bin/python eval/oov_words.py), or the model
+    trains with a stale notion of "unknown word"."""
+    import importlib.util
+    import json
+    import re
+
+    from shuiwu.config import ROOT
+
+    spec = importlib.util.spec_from_file_location("oov_words", ROOT / "assistant/eval/oov_words.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = (ROOT / "assistant/config.yml").read_text(encoding="utf-8")
+    written = json.loads(re.search(r"^    OOV_words: (.*)$", config, re.M).group(1))
+    assert written == module.oov_words(), "OOV_words 与 data/nlu.yml 不一致，请重新运行 eval/oov_words.py"
