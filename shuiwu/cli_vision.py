@@ -103,16 +103,26 @@ def synth_photos(
     out: Annotated[Path, typer.Argument(help="输出目录 / output folder", file_okay=False)],
     count: Annotated[int, typer.Option("-n", help="张数 / how many")] = 50,
     seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 7,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            help="只用 calibration 或 evaluation 半边留出裁剪图 / only this pool of held-out crops"
+        ),
+    ] = None,
 ) -> None:
     import csv
 
-    from vision import synth
+    from vision import datasets, synth
+
+    if pool is not None and pool not in datasets.POOLS:
+        typer.echo(f"错误：--pool 只能是 {'、'.join(datasets.POOLS)}", err=True)
+        raise typer.Exit(1)
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "labels.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "reading", "digits", "red_wheels", "dials", "rolling"])
-        for i, photo in enumerate(synth.generate(count, seed=seed)):
+        for i, photo in enumerate(synth.generate(count, seed=seed, pool=pool)):
             name = f"meter_{seed}_{i:04d}.jpg"
             (out / name).write_bytes(photo.data)
             lay = photo.layout

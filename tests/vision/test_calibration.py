@@ -140,3 +140,13 @@ def test_evaluation_photos_use_only_evaluation_crops():
         s.path for s in datasets.pool(datasets.needles()[1], "calibration", datasets.needle_stratum)
     }
     assert crops.needles and not {p for _, p in crops.needles} & calibration_needles
+
+
+def test_synth_refuses_an_unknown_pool_and_writes_nothing(tmp_path):
+    from tests.vision.test_cli_vision import shuiwu
+
+    out = tmp_path / "photos"
+    result = shuiwu("vision", "synth", str(out), "-n", "1", "--pool", "训练")
+    assert result.returncode == 1
+    assert "--pool 只能是 calibration、evaluation" in result.stderr
+    assert not out.exists()
