@@ -10,6 +10,10 @@ from knowledge_base.content import FAQ, Entry
 
 TARGET_CHARS = 260  # ~ one screen on a phone; e5-small sees ~512 tokens, so there is headroom
 MAX_CHARS = 420
+# A section's last few sentences shorter than this join the chunk before them (up to MAX_CHARS):
+# alone, a fragment such as "本期水费合计95.02元。" out-scores the whole explanation in BM25 (short
+# documents are favoured) and is then shown as the answer, without its context.
+MIN_TAIL_CHARS = 80
 
 # A sentence ends at 。！？； (or their ASCII forms, or a line break), together with any closing
 # quotes or brackets that follow, so “……。” stays whole.
@@ -72,7 +76,9 @@ def pack_sentences(sentences: list[str], target: int = TARGET_CHARS, limit: int 
                 chunks.append(buf)
                 buf = ""
             buf += piece
-    if buf:
+    if buf and chunks and len(buf) < MIN_TAIL_CHARS and len(chunks[-1]) + len(buf) <= limit:
+        chunks[-1] += buf
+    elif buf:
         chunks.append(buf)
     return chunks
 

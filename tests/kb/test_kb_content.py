@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from knowledge_base import Entry, load_content
-from knowledge_base.chunking import chunk_entry, split_sentences
+from knowledge_base.chunking import MIN_TAIL_CHARS, chunk_entry, split_sentences
 from knowledge_base.eval.run import check_labels, load_questions
 
 
@@ -44,6 +44,22 @@ def test_documents_are_chunked_by_heading_and_sentence():
     assert len(frost) >= 2  # a long section becomes several chunks …
     assert all(c.text.endswith("。") for c in frost)  # … cut between sentences
     assert all("用温水" not in c.text for c in frost)  # and never across a heading
+
+
+def test_a_section_never_ends_in_a_stray_fragment():
+    """The last sentence of a worked example ("本期水费合计95.02元。") used to be a chunk of its
+    own; short, it out-scored the whole explanation and was shown as the answer to "水费是怎么算的"
+    without any context. A short tail now stays with the sentences before it."""
+    for entry in (e for e in load_content() if e.kind == "doc"):
+        sections = {}
+        for chunk in chunk_entry(entry):
+            sections.setdefault(chunk.title, []).append(chunk.text)
+        for title, texts in sections.items():
+            if len(texts) > 1:
+                assert len(texts[-1]) >= MIN_TAIL_CHARS, (title, texts[-1])
+    billing = next(e for e in load_content() if e.id == "doc-billing")
+    total = next(c.text for c in chunk_entry(billing) if "95.02" in c.text)
+    assert "举个例子" in total and "第一步" in total
 
 
 def test_eval_set_is_large_labelled_and_points_at_real_entries():
