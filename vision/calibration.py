@@ -81,11 +81,17 @@ def features(ev: Evidence) -> dict[str, float]:
     }
 
 
+def reconcile_dial(v: float, nxt: float) -> tuple[int, float]:
+    """A dial's digit from its needle `v` and the next dial's needle `nxt` (v ≈ d + nxt/10: the
+    next dial says how far this needle has gone past its digit), and how far `v` is from where
+    that puts it (digits, 0–5)."""
+    d = round(v - nxt / 10) % 10
+    return int(d), abs((v - (d + nxt / 10) + 5) % 10 - 5)
+
+
 def dial_fit(values: list[float], i: int) -> float:
     """How far dial `i` is from where the next dial says it should be (digits, 0–5)."""
-    v, nxt = values[i], values[i + 1]
-    d = round(v - nxt / 10) % 10
-    return abs((v - (d + nxt / 10) + 5) % 10 - 5)
+    return reconcile_dial(values[i], values[i + 1])[1]
 
 
 def refusal(ev: Evidence, dials_expected: int) -> str | None:
@@ -209,13 +215,10 @@ def collect(n: int, seed: int, pool: str = "calibration", root: Path | None = No
     """Read `n` generated photos of `pool`: one row per photo (features, right, refusal)."""
     from shuiwu.errors import InvalidInput
     from vision import meter, synth
-    from vision.image import check_quality, open_photo
 
     for photo in synth.generate(n, seed=seed, root=root, pool=pool):
         try:
-            image = open_photo(photo.data).image
-            check_quality(image)
-            ev = meter.gather(image, photo.layout)
+            ev = meter.evidence(photo.data, photo.layout)
         except InvalidInput:
             continue
         yield {

@@ -268,10 +268,7 @@ def _dial_digits(values: list[float]) -> list[Position]:
     out: list[Position] = []
     for i, v in enumerate(values):
         if i + 1 < len(values):
-            # v ≈ d + next/10: the next dial says how far this needle has gone past its digit.
-            nxt = values[i + 1]
-            d = round(v - nxt / 10) % 10
-            err = abs((v - (d + nxt / 10) + 5) % 10 - 5)
+            d, err = calibration.reconcile_dial(v, values[i + 1])
             conf = float(np.clip(1 - max(0.0, err - 0.15) / 0.5, 0, 0.98))
         else:
             # The last dial has no neighbour: a needle near a mark may be either digit.
@@ -494,9 +491,7 @@ def gather(image: Image.Image, layout: Layout | None) -> Evidence:
 
 def read_meter(data: bytes, layout: Layout | None = None) -> MeterRead:
     """Read a meter photo (file bytes). `InvalidInput` (Chinese) for a photo to retake."""
-    photo = open_photo(data)
-    check_quality(photo.image)
-    ev = gather(photo.image, layout)
+    ev = evidence(data, layout)
     status, reason, probability = decide(ev, (layout or DEFAULT_LAYOUT).dials)
     return MeterRead(
         ev.reading,
@@ -507,6 +502,13 @@ def read_meter(data: bytes, layout: Layout | None = None) -> MeterRead:
         ev.notes,
         probability,
     )
+
+
+def evidence(data: bytes, layout: Layout | None = None) -> Evidence:
+    """Everything read from a photo before deciding on it; `InvalidInput` for a photo to retake."""
+    photo = open_photo(data)
+    check_quality(photo.image)
+    return gather(photo.image, layout)
 
 
 def decide(
