@@ -94,6 +94,14 @@ def _job(args) -> list[dict]:
     return backtest_series(series, models, origins, weather, region)
 
 
+def load_bwdf(datasets: str | Path, use_weather: bool = True):
+    """The BWDF district inflows and (optionally) their weather, as wide hourly frames."""
+    folder = Path(datasets) / "forecast"
+    inflows = read_wide_csv(folder / "bwdf_inflows_hourly.csv").frame
+    weather = read_wide_csv(folder / "bwdf_weather_hourly.csv").frame if use_weather else None
+    return inflows, weather
+
+
 def evaluate(
     datasets: str | Path,
     models: list[str],
@@ -102,9 +110,7 @@ def evaluate(
     use_weather: bool = True,
 ) -> dict:
     """Backtest every district of the BWDF data; districts run in a process pool."""
-    folder = Path(datasets) / "forecast"
-    inflows = read_wide_csv(folder / "bwdf_inflows_hourly.csv").frame
-    weather = read_wide_csv(folder / "bwdf_weather_hourly.csv").frame if use_weather else None
+    inflows, weather = load_bwdf(datasets, use_weather)
     jobs = [(inflows[c], models, origins, weather, BWDF_REGION) for c in inflows.columns]
     began = time.perf_counter()
     if workers > 1:

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting import models
-from forecasting.backtest import BWDF_REGION, ORIGINS, WEEK, evaluate, origin_weeks
-from forecasting.series import read_wide_csv
+from forecasting.backtest import BWDF_REGION, ORIGINS, WEEK, evaluate, load_bwdf, origin_weeks
 
 # Every third Monday from June to December 2021: at least four months of data before each (so
 # LightGBM has its held-out weeks), every season of the second half-year, and the week of
@@ -59,9 +58,7 @@ def _raw_interval_job(args) -> dict[str, list]:
 
 def calibration_factors(datasets: str | Path, model: str, origins=TUNING_ORIGINS, workers=2):
     """The factors that give nominal coverage of the 80 % and 95 % intervals on `origins`."""
-    folder = Path(datasets) / "forecast"
-    inflows = read_wide_csv(folder / "bwdf_inflows_hourly.csv").frame
-    weather = read_wide_csv(folder / "bwdf_weather_hourly.csv").frame
+    inflows, weather = load_bwdf(datasets)
     jobs = [(inflows[c], model, origins, weather) for c in inflows.columns]
     began = time.process_time()
     with ProcessPoolExecutor(max_workers=workers) as pool:
