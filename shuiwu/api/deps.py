@@ -18,7 +18,12 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def get_session() -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Scope "function": the commit happens before the response is sent, so a client that reads
+    right after a write sees it, and a failed commit is an error response, not a 200 for data
+    that was never stored (FastAPI's default "request" scope ends the dependency afterwards).
+    """
     session = new_session()
     try:
         yield session
@@ -30,7 +35,7 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_current_user(

@@ -40,3 +40,25 @@ def test_every_response_carries_a_request_id(client):
     response = client.get("/healthz", headers={"X-Request-ID": "abc123"})
     assert response.headers["X-Request-ID"] == "abc123"
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_a_write_whose_commit_fails_is_answered_as_a_failure(db_url, make_user, monkeypatch):
+    """The transaction commits before the response is sent: a client never gets 200 for a change
+    that was not stored, and a read right after a write sees it."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from shuiwu.main import create_app
+    from tests.conftest import login
+
+    user = make_user("resident")
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        headers = login(client, user.username)
+
+        def refuse(self):
+            raise RuntimeError("database went away at commit")
+
+        monkeypatch.setattr(Session, "commit", refuse)
+        response = client.post("/api/v1/auth/logout", headers=headers)
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == "服务器内部错误，请稍后再试"
