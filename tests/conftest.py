@@ -30,6 +30,16 @@ def database_factory(tmp_path_factory):
     factory.drop_all()
 
 
+@pytest.fixture(scope="session")
+def chat_stack(database_factory, tmp_path_factory):
+    """The real chat stack (Rasa, the app, a seeded demo city; tests/channels/stack.py), started the
+    first time a test needs it and shared by the rest of the session: Rasa is slow to start."""
+    from tests.channels.stack import running_chat_stack
+
+    with running_chat_stack(database_factory.new(), tmp_path_factory.mktemp("chat_stack")) as stack:
+        yield stack
+
+
 @pytest.fixture
 def db_url(database_factory, tmp_path, monkeypatch) -> str:
     """A fresh migrated database; the app's settings point at it for this test."""

@@ -11,18 +11,21 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DIST
 from tests.browser.test_portal import sign_in
-from tests.channels.stack import running_chat_stack
 from tests.channels.test_web_channel import this_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def stack(database_factory, tmp_path_factory):
+def stack(request):
     if not (DIST / "widget" / "widget.js").is_file():
         pytest.fail("挂件尚未构建：cd web_widget && npm run build", pytrace=False)
-    with running_chat_stack(database_factory.new(), tmp_path_factory.mktemp("chat_browser")) as s:
-        yield s
+    return request.getfixturevalue("chat_stack")
+
+
+@pytest.fixture(scope="module")
+def resident_name(stack):
+    return stack.new_resident("widget_resident")
 
 
 def meter_photo() -> bytes:
@@ -39,10 +42,10 @@ def meter_photo() -> bytes:
     return out.getvalue()
 
 
-def test_a_resident_chats_in_the_widget_on_a_phone(stack, open_page):
+def test_a_resident_chats_in_the_widget_on_a_phone(stack, resident_name, open_page):
     page = open_page(width=360, height=740)
     page.goto(stack.app + "/login")
-    sign_in(page, stack.app, "demo_resident")
+    sign_in(page, stack.app, resident_name)
     expect(page).not_to_have_url(re.compile(r"/login"))
 
     page.get_by_role("button", name="在线客服").click()
@@ -58,7 +61,7 @@ def test_a_resident_chats_in_the_widget_on_a_phone(stack, open_page):
     box.fill("我家这个月水费多少")
     box.press("Enter")
     expect(log.locator(".msg.user").last).to_have_text("我家这个月水费多少")
-    account_no, amount = this_month(stack, stack.login("demo_resident"))
+    account_no, amount = this_month(stack, stack.login(resident_name))
     expect(log.locator(".msg.bot").last).to_contain_text(f"{amount:.2f} 元", timeout=60_000)
     expect(log.locator(".msg.bot").last).to_contain_text(account_no)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "360px 宽度下出现横向滚动"

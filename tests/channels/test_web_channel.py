@@ -14,25 +14,28 @@ import pytest
 import socketio
 
 from tests.channels.client import ChatClient, texts
-from tests.channels.stack import running_chat_stack
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def stack(database_factory, tmp_path_factory):
-    with running_chat_stack(database_factory.new(), tmp_path_factory.mktemp("chat")) as s:
-        yield s
+def stack(chat_stack):
+    return chat_stack
 
 
 @pytest.fixture(scope="module")
-def resident(stack):
-    return stack.login("demo_resident")
+def resident_name(stack):
+    return stack.new_resident("web_resident")
+
+
+@pytest.fixture(scope="module")
+def resident(stack, resident_name):
+    return stack.login(resident_name)
 
 
 @pytest.fixture(scope="module")
 def family(stack):
-    return stack.login("demo_family")
+    return stack.login(stack.new_resident("web_family"))
 
 
 @pytest.fixture
@@ -158,9 +161,7 @@ def test_messages_pushed_later_reach_the_users_open_tabs(stack, resident, family
     # Human handoff pushes an agent's message with /execute?output_channel=latest.
     tab, other = clients(resident), clients(family)
     tab.ask("你好")
-    params = {"output_channel": "latest"}
-    if stack.settings.rasa_token:
-        params["token"] = stack.settings.rasa_token
+    params = {"output_channel": "latest", **stack.token}
     response = httpx.post(
         f"{stack.rasa}/conversations/{tab.sender_id}/execute", params=params,
         json={"name": "utter_greet"}, timeout=30,
@@ -170,9 +171,9 @@ def test_messages_pushed_later_reach_the_users_open_tabs(stack, resident, family
     assert other.pending(1.0) == []
 
 
-def test_a_fresh_token_renews_a_live_socket(stack, resident, clients):
+def test_a_fresh_token_renews_a_live_socket(stack, resident, resident_name, clients):
     chat = clients(resident)
-    fresh = stack.login("demo_resident")
+    fresh = stack.login(resident_name)
     answer = chat.sio.call("authenticate", {"token": fresh["access_token"]}, timeout=10)
     assert answer["ok"] and answer["sender_id"] == chat.sender_id
     refused = chat.sio.call("authenticate", {"token": "forged"}, timeout=10)

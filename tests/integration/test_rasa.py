@@ -1,74 +1,36 @@
 """The real round trip: a Rasa server with the trained model, talking to the real app's /webhook.
 
-One Rasa server for the module (it takes 10–20 s to start), beside one app process on the
-suite's database (SQLite file, or PostgreSQL — then Rasa's tracker store too — when
+The suite's shared chat stack (tests/channels/stack.py): one Rasa server beside one app process
+on a database of its own (SQLite file, or PostgreSQL — then Rasa's tracker store too — when
 DATABASE_URL is set; Redis lock store when REDIS_URL is set).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
 from actions import messages
-from shuiwu import rasa_runtime
-from shuiwu.config import ROOT, Settings
+from shuiwu.config import ROOT
+from tests.channels.stack import ChatStack
 
-pytestmark = pytest.mark.rasa
+pytestmark = [pytest.mark.rasa, pytest.mark.timeout(900)]  # the first test may start the shared stack
 
 DOMAIN = yaml.safe_load((ROOT / "assistant" / "domain.yml").read_text(encoding="utf-8"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, n: int = 3000) -> str:
-    return path.read_text(errors="replace")[-n:] if path.exists() else ""
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path, what: str, timeout: float, **kw) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{what}启动失败（退出代码 {proc.returncode}）：\n{_tail(log)}")
-        try:
-            if httpx.get(url, timeout=1, **kw).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{what} {timeout:.0f} 秒内未就绪：\n{_tail(log)}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 class Stack:
-    def __init__(self, app: str, rasa: str, token: str, database_url: str):
-        self.app = app
-        self.rasa = rasa
-        self.database_url = database_url
-        self.params = {"token": token} if token else {}
+    """Rasa's REST channel and NLU API on the shared chat stack."""
+
+    def __init__(self, chat: ChatStack):
+        self.chat = chat
+        self.rasa = chat.rasa
+        self.database_url = chat.database_url
 
     def say(self, text: str, sender: str | None = None, metadata: dict | None = None) -> list[dict]:
         body = {"sender": sender or f"test-{uuid.uuid4().hex[:8]}", "message": text}
@@ -80,73 +42,15 @@ class Stack:
 
     def parse(self, text: str) -> dict:
         response = httpx.post(
-            f"{self.rasa}/model/parse", json={"text": text}, params=self.params, timeout=30
+            f"{self.rasa}/model/parse", json={"text": text}, params=self.chat.token, timeout=30
         )
         assert response.status_code == 200, response.text
         return response.json()
 
 
 @pytest.fixture(scope="module")
-def stack(database_factory, tmp_path_factory):
-    try:
-        model = rasa_runtime.current_model()
-        rasa_runtime.find_rasa()
-    except rasa_runtime.RasaRuntimeError as exc:
-        # `make test` trains first, so a missing model is a broken setup, not a reason to skip.
-        pytest.fail(exc.message)
-
-    data_dir = tmp_path_factory.mktemp("rasa_stack")
-    app_port, rasa_port = free_port(), free_port()
-    settings = Settings(
-        database_url=database_factory.new(),
-        data_dir=data_dir,
-        host="127.0.0.1",
-        port=app_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-    )
-    app_log, rasa_log = data_dir / "app.log", data_dir / "rasa.log"
-
-    # Start Rasa first: it is by far the slower of the two.
-    rasa_runtime.write_endpoints(settings)
-    cmd, env = rasa_runtime.rasa_command(settings, rasa_port, model=model)
-    started = time.monotonic()
-    with open(rasa_log, "wb") as log:
-        rasa = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    # The app encrypts with the keys this test process uses, so households written here
-    # (residents fixture) read back there.
-    from shuiwu.config import get_settings
-    from shuiwu.crypto import _local_keys
-
-    field_keys, index_key = _local_keys(get_settings().data_dir)
-    app_env = {
-        **os.environ,
-        "FIELD_KEYS": os.environ.get("FIELD_KEYS") or field_keys,
-        "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY") or index_key,
-        "DATABASE_URL": settings.database_url,
-        "DATA_DIR": str(data_dir),
-        "HOST": "127.0.0.1",
-        "PORT": str(app_port),
-        "RASA_URL": settings.rasa_url,
-        "LOG_JSON": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    with open(app_log, "wb") as log:
-        app = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "shuiwu.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(app_port), "--no-access-log"],
-            cwd=ROOT, env=app_env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        app_url, rasa_url = f"http://127.0.0.1:{app_port}", settings.rasa_url
-        _wait(f"{app_url}/healthz", app, app_log, "应用", 240)
-        token = {"token": settings.rasa_token} if settings.rasa_token else {}
-        # /status answers only once the model is loaded.
-        _wait(f"{rasa_url}/status", rasa, rasa_log, "Rasa", 480, params=token)
-        print(f"\nRasa 启动用时 {time.monotonic() - started:.1f} 秒")
-        yield Stack(app_url, rasa_url, settings.rasa_token, settings.database_url)
-    finally:
-        _stop(rasa)
-        _stop(app)
+def stack(chat_stack):
+    return Stack(chat_stack)
 
 
 def _texts(name: str) -> set[str]:
@@ -160,15 +64,12 @@ def _replies_text(replies: list[dict]) -> str:
 @pytest.fixture(scope="module")
 def residents(stack):
     """Two residents with a household each, in the database the stack's app uses."""
-    from sqlalchemy.orm import Session
-
     from shuiwu.billing.tariffs import ensure_default_tariffs
-    from shuiwu.db import engine_for
     from shuiwu.models import BillStatus, Role
     from shuiwu.services import accounts
     from tests.api.homes import make_home
 
-    with Session(engine_for(stack.database_url)) as session:
+    with stack.chat.session() as session:
         ensure_default_tariffs(session)
         tag = uuid.uuid4().hex[:6]
         a = accounts.create_user(session, None, username=f"rasa_a_{tag}", password="Qinghe2026water",
@@ -206,6 +107,7 @@ def test_shuiwu_nlu_parse_prints_the_parse(stack, monkeypatch):
     from shuiwu.config import get_settings
 
     monkeypatch.setenv("RASA_URL", stack.rasa)
+    monkeypatch.setenv("RASA_TOKEN", stack.chat.settings.rasa_token)
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["nlu", "parse", "户号3101200456上个月水费多少"])
