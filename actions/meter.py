@@ -20,7 +20,7 @@ from shuiwu.errors import DomainError
 
 _DIGITS = re.compile(r"(?<![0-9.])(\d{1,6}(?:\.\d{1,3})?)(?![0-9])")
 PHOTO_REPLIES = {
-    "accepted": "照片识别成功，读数 **{reading}** 已记录。谢谢您自助抄表！",
+    "accepted": "照片识别成功：{reason}。读数 **{reading}** 已记录，谢谢您自助抄表！",
     "review": "照片已收到，识别读数为 {reading}，{reason}。已交给工作人员复核，结果会通知您。",
     "rejected": "这张照片没能识别出读数：{reason}。请靠近一些、对准计数窗口重新拍一张，或直接输入读数。",
 }

@@ -139,10 +139,11 @@ def synth_photos(
     "made from the calibration pool of held-out crops.",
 )
 def calibrate(
-    count: Annotated[int, typer.Option("--photos", help="照片张数 / how many photos")] = 1200,
+    count: Annotated[int, typer.Option("--photos", help="每个种子的照片张数 / photos per seed")] = 1200,
     seed: Annotated[
-        int, typer.Option(help="随机种子（勿用评估种子）/ seed, never an eval one")
-    ] = 2001,
+        list[int] | None,
+        typer.Option(help="随机种子，可重复（勿用评估种子）/ seeds, repeatable, never an eval one"),
+    ] = None,
     rows: Annotated[
         Path | None,
         typer.Option(
@@ -154,12 +155,14 @@ def calibrate(
     from vision.calibration import MODEL
     from vision.calibration import calibrate as run
 
-    r = run(count, seed, rows)
-    typer.echo(
-        f"校准照片 {r['photos']} 张（读对 {r['right']} 张），自动通过阈值 {r['accept_threshold']}；"
-        f"交叉验证中自动通过 {r['accepted_out_of_fold']} 张，其中读对 "
-        f"{r['accepted_right_out_of_fold']} 张；已写入 {MODEL}"
-    )
+    for r in run(count, seed or [2001, 1002], rows):
+        what = "整张读数" if r["level"] == "full" else "整数部分"
+        typer.echo(
+            f"{what}：校准照片 {r['photos']} 张（读对 {r['right']} 张），自动通过阈值 "
+            f"{r['accept_threshold']}；交叉验证中自动通过 {r['accepted_out_of_fold']} 张，其中读对 "
+            f"{r['accepted_right_out_of_fold']} 张"
+        )
+    typer.echo(f"已写入 {MODEL}")
 
 
 @vision_app.command(
@@ -277,7 +280,8 @@ def _eval_photos(n: int, seed: int, root: Path, as_json: bool, pool: str | None)
     )
     typer.echo(
         f"  {'✔' if met['accepted_accuracy'] else '✘'} 自动通过的准确率 accuracy of accepted: "
-        f"{'—' if acc is None else f'{acc:.2%}'}（{r['accepted_right']}/{r['accepted_count']} 张，目标 ≥ "
+        f"{'—' if acc is None else f'{acc:.2%}'}（{r['accepted_right']}/{r['accepted_count']} 张，"
+        f"其中 {r['accepted_whole_only']} 张只入账整数部分、按整数部分评判；目标 ≥ "
         f"{GOALS['accepted_accuracy']:.1%}）"
     )
     lat = r["latency_ms"]

@@ -22,6 +22,10 @@ WRONG_DIGIT_COUNT = "只看清了计数窗口中的 {found} 位数字（应有 {
 
 # Why a reading was or was not accepted on the photo alone (vision.meter, the API's `reason`).
 READ_CLEAR = "读数清晰，字轮与指针表盘相互印证"
+READ_WHOLE = (
+    "整数部分清晰，已按 {value} 立方米入账；指针表盘上的小数部分看得不够准，"
+    "这次不计，会在下次抄表时一并计入"
+)
 PLACES_UNCLEAR = "{places}不够清晰"
 WHEEL_TURNING = "（字轮正在翻转）"
 DIALS_DISAGREE = "指针表盘之间读数不一致"

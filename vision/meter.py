@@ -22,9 +22,9 @@ Steps (each one a function below):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -83,6 +83,9 @@ class MeterRead:
     window: Image.Image | None = None  # the straightened counter window, for the review queue
     notes: list[str] = field(default_factory=list)
     probability: float | None = None  # calibrated chance that the whole reading is right
+    # What enters the account when accepted: the whole reading, or its whole cubic metres when
+    # only those are sure (Decision.level); None when not accepted.
+    accepted_reading: Decimal | None = None
 
     @property
     def digits(self) -> list[dict]:
@@ -266,13 +269,13 @@ def _wheel(probs: np.ndarray, ocr_digit: str | None, ocr_score: float) -> Positi
 def _dial_digits(values: list[float]) -> list[Position]:
     """Digits of dials ×0.1, ×0.01, … from their continuous needle values, reconciled."""
     out: list[Position] = []
-    for i, v in enumerate(values):
+    chain = calibration.reconcile_dials(values)
+    for i, (d, err, _) in enumerate(chain):
         if i + 1 < len(values):
-            d, err = calibration.reconcile_dial(v, values[i + 1])
             conf = float(np.clip(1 - max(0.0, err - 0.15) / 0.5, 0, 0.98))
         else:
             # The last dial has no neighbour: a needle near a mark may be either digit.
-            d = math.floor(v) % 10
+            v = values[i]
             edge = min(v % 1, 1 - v % 1)
             conf = 0.97 if edge > EDGE_SURE else 0.7 if edge > EDGE_MAYBE else 0.5
         out.append(Position(int(d), conf, "dial"))
@@ -473,7 +476,8 @@ def gather(image: Image.Image, layout: Layout | None) -> Evidence:
             nxt = wheels[i + 1]
             next_lower.append(None if nxt.rolling else float(nxt.value))
         else:
-            next_lower.append(dial_values[0] if dial_values else None)
+            # The first dial as the dials after it place it (calibration.reconcile_dials).
+            next_lower.append(calibration.reconcile_dials(dial_values)[0][2] if dial_values else None)
     _resolve_rolling(wheels, next_lower)
     return Evidence(
         window,
@@ -492,15 +496,16 @@ def gather(image: Image.Image, layout: Layout | None) -> Evidence:
 def read_meter(data: bytes, layout: Layout | None = None) -> MeterRead:
     """Read a meter photo (file bytes). `InvalidInput` (Chinese) for a photo to retake."""
     ev = evidence(data, layout)
-    status, reason, probability = decide(ev, (layout or DEFAULT_LAYOUT).dials)
+    decision = decide(ev, (layout or DEFAULT_LAYOUT).dials)
     return MeterRead(
         ev.reading,
         ev.positions,
-        status,
-        reason,
+        decision.status,
+        decision.reason,
         Image.fromarray(ev.window.image),
         ev.notes,
-        probability,
+        decision.probability,
+        calibration.truncated(ev.reading, decision.level) if decision.level else None,
     )
 
 
@@ -511,22 +516,39 @@ def evidence(data: bytes, layout: Layout | None = None) -> Evidence:
     return gather(photo.image, layout)
 
 
-def decide(
-    ev: Evidence, dials_expected: int, calibrator: calibration.Calibrator | None = None
-) -> tuple[str, str, float]:
-    """(status, Chinese reason, probability that the whole reading is right) from the image.
+class Decision(NamedTuple):
+    status: str  # accepted | confirm | review
+    reason: str  # in Chinese, for the resident and the review queue
+    probability: float  # calibrated chance that every digit is right
+    level: str | None = None  # accepted: what is vouched for (calibration.LEVELS)
 
-    Accepted only when nothing forbids it (calibration.refusal) and the calibrated probability
-    reaches the threshold chosen on the calibration photos; below its `confirm` level, or
-    without the dials, a person reviews it.
+
+def decide(
+    ev: Evidence,
+    dials_expected: int,
+    calibrator: calibration.Calibrator | None = None,
+    integer_calibrator: calibration.Calibrator | None = None,
+) -> Decision:
+    """Accept, ask the resident to confirm, or send to staff review.
+
+    Accepted only when nothing forbids it (calibration.refusal) and a calibrated probability
+    reaches the threshold chosen on the calibration photos: that every digit is right (the
+    whole reading is stored), or else that the whole cubic metres are (they alone are stored —
+    as a meter reader writes them down; the litres on the dials are counted at the next
+    reading). Below the `confirm` level, or without the dials, a person reviews it.
     """
-    cal = calibrator or calibration.shipped()
-    probability = cal.probability(calibration.features(ev))
+    cal = calibrator or calibration.shipped("full")
+    whole = integer_calibrator or calibration.shipped("integer")
+    feats = calibration.features(ev)
+    probability = cal.probability(feats)
     refused = calibration.refusal(ev, dials_expected)
     if refused == "dials_missing":
-        return "review", "；".join(ev.notes) or messages.DIALS_MISSING, probability
+        return Decision("review", "；".join(ev.notes) or messages.DIALS_MISSING, probability)
     if refused is None and probability >= cal.accept:
-        return "accepted", messages.READ_CLEAR, probability
+        return Decision("accepted", messages.READ_CLEAR, probability, "full")
+    if refused is None and whole.probability(feats) >= whole.accept:
+        value = calibration.truncated(ev.reading, "integer")
+        return Decision("accepted", messages.READ_WHOLE.format(value=value), probability, "integer")
     positions = ev.positions
     doubtful = [i + 1 for i, p in enumerate(positions) if p.confidence < ACCEPT]
     if doubtful:
@@ -538,8 +560,8 @@ def decide(
     if any(p.rolling for p in positions):
         why += messages.WHEEL_TURNING
     if probability >= cal.confirm:
-        return "confirm", messages.PLEASE_CONFIRM.format(why=why), probability
-    return "review", messages.TO_REVIEW.format(why=why), probability
+        return Decision("confirm", messages.PLEASE_CONFIRM.format(why=why), probability)
+    return Decision("review", messages.TO_REVIEW.format(why=why), probability)
 
 
 def _sharpness(rgb: np.ndarray) -> float:

@@ -16,7 +16,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import select
@@ -32,6 +32,9 @@ from shuiwu.services.households import Access, get_household, is_staff, may_see_
 
 PHOTO_NOT_FOUND = "未找到该抄表照片，或您无权查看"
 LITRE = Decimal("0.001")
+WHOLE_NOT_PAST_LAST = (
+    "小数部分看得不够准，而整数部分还没有超过上次读数 {last}：请核对读数是否与水表一致"
+)
 # Permanent flow Q3 (m³/h) by nominal size (GB/T 778); overload Q4 = 1.25 × Q3.
 Q3_BY_CALIBER = {15: Decimal("2.5"), 20: Decimal("4"), 25: Decimal("6.3"), 32: Decimal("10"),
                  40: Decimal("16"), 50: Decimal("25")}
@@ -70,48 +73,69 @@ def usual_daily_use(session: Session, household: Household, meter: Meter) -> Dec
     return DEFAULT_DAILY_PER_PERSON * max(household.persons, 1)
 
 
-def plausibility(session: Session, household: Household, meter: Meter, value: Decimal,
-                 at: datetime) -> Check:
-    """Compare a reading with the last accepted one, the meter's capacity and the usual use."""
-    last = session.scalar(
+def _last_accepted(session: Session, meter: Meter) -> Reading | None:
+    return session.scalar(
         select(Reading).where(Reading.meter_id == meter.id, Reading.status == ReadingStatus.ACCEPTED)
         .order_by(Reading.read_at.desc()).limit(1)
     )
+
+
+def plausibility(session: Session, household: Household, meter: Meter, value: Decimal,
+                 at: datetime) -> Check:
+    """Compare a reading with the last accepted one, the meter's capacity and the usual use."""
+    last = _last_accepted(session, meter)
     if last is not None:
         base, since = last.value, last.read_at
     else:  # a new meter (or a replacement): its first reading is compared with its start value
         base = meter.initial_value or Decimal(0)
         since = datetime.combine(meter.installed_on, datetime.min.time(), at.tzinfo)
+    return check_reading(
+        value, base, max((at - since).total_seconds() / 3600, 1 / 60),
+        lambda: usual_daily_use(session, household, meter),
+        rollover_at=meter.rollover_at, digits=meter.digits, caliber_mm=meter.caliber_mm,
+    )
+
+
+def check_reading(value: Decimal, base: Decimal, hours: float, usual, *, rollover_at: Decimal,
+                  digits: int, caliber_mm: int | None) -> Check:
+    """The checks against history and physics of a reading `hours` after the reading `base`;
+    `usual()` gives the household's usual m³ per day (asked only when needed)."""
     delta = value - base
-    if value >= meter.rollover_at:
-        return Check("review", f"读数 {value} 超出了该水表 {meter.digits} 位整数字轮的量程，已转人工复核")
+    if value >= rollover_at:
+        return Check("review", f"读数 {value} 超出了该水表 {digits} 位整数字轮的量程，已转人工复核")
     if delta < 0:
-        wrapped = value + meter.rollover_at - base
-        if base >= meter.rollover_at * Decimal("0.9") and value < meter.rollover_at * Decimal("0.1"):
+        wrapped = value + rollover_at - base
+        if base >= rollover_at * Decimal("0.9") and value < rollover_at * Decimal("0.1"):
             delta = wrapped  # the register passed 99999 → 00000
         else:
             return Check("review", f"识别读数 {value} 小于上次读数 {base}，水表不会倒转，已转人工复核")
-    hours = max((at - since).total_seconds() / 3600, 1 / 60)
-    q4 = Q3_BY_CALIBER.get(meter.caliber_mm, Decimal("2.5")) * Decimal("1.25")
+    q4 = Q3_BY_CALIBER.get(caliber_mm, Decimal("2.5")) * Decimal("1.25")
     if delta > q4 * Decimal(str(hours)):
         return Check(
             "review",
             f"自上次读数 {base} 以来用水 {delta:.3f} 立方米，超过水表最大流量（{q4} 立方米/小时）"
             "在这段时间内可能走过的量，已转人工复核",
         )
-    usual = usual_daily_use(session, household, meter)
     days = Decimal(str(max(hours / 24, 1)))
     factor = Decimal(str(get_settings().meter_jump_factor))
-    if delta > Decimal(1) and delta / days > usual * factor:
+    if delta > Decimal(1) and delta / days > (per_day := usual()) * factor:
         return Check(
             "confirm",
-            f"本次读数折合每天用水 {delta / days:.2f} 立方米，是平时（{usual:.2f}）的 "
-            f"{delta / days / usual:.0f} 倍：请核对读数；若读数无误，请检查家中是否漏水",
+            f"本次读数折合每天用水 {delta / days:.2f} 立方米，是平时（{per_day:.2f}）的 "
+            f"{delta / days / per_day:.0f} 倍：请核对读数；若读数无误，请检查家中是否漏水",
         )
     return Check("accepted", "")
 
 
-def _combine(evidence_status: str, evidence_reason: str, check: Check) -> tuple[str, str]:
+def settle_whole(status: str, reason: str, accepted: Decimal, last: Decimal) -> tuple[str, str]:
+    """Only the whole cubic metres are to be stored: they must not fall below the last reading
+    (last 131.200, photo 131.456 → 131 would go backwards) — the resident confirms instead."""
+    if status == "accepted" and accepted < last:
+        return "confirm", WHOLE_NOT_PAST_LAST.format(last=last)
+    return status, reason
+
+
+def combine(evidence_status: str, evidence_reason: str, check: Check) -> tuple[str, str]:
     if RANK[check.status] > RANK[evidence_status]:
         return check.status, check.reason
     if RANK[check.status] == RANK[evidence_status] and check.reason:
@@ -122,7 +146,8 @@ def _combine(evidence_status: str, evidence_reason: str, check: Check) -> tuple[
 def _store_reading(session: Session, photo: MeterPhoto, value: Decimal, by: User | None,
                    note: str) -> Reading:
     reading = Reading(
-        meter_id=photo.meter_id, value=value.quantize(LITRE), read_at=utcnow(),
+        # Truncated, not rounded: the meter has passed the litre shown, not the next one.
+        meter_id=photo.meter_id, value=value.quantize(LITRE, rounding=ROUND_DOWN), read_at=utcnow(),
         source=ReadingSource.PHOTO, status=ReadingStatus.ACCEPTED,
         confirmed_by_id=by.id if by else None, note=note,
     )
@@ -141,6 +166,8 @@ def photo_dict(photo: MeterPhoto) -> dict:
         "household_id": photo.household_id,
         "status": photo.status.value,
         "reading": None if value is None else str(value),
+        # What the photo showed (the digits), when only its whole cubic metres were stored.
+        "proposed_reading": None if photo.proposed_value is None else str(photo.proposed_value),
         "digits": photo.digits,
         "reason": photo.reason,
         "created_at": photo.created_at.isoformat() if photo.created_at else None,
@@ -176,18 +203,24 @@ def read_photo(session: Session, actor: User, household_id: int, upload_id: int 
         upload = uploads.save_upload(session, actor, data, "meter.jpg")
     status, reason = result.status, result.reason
     if result.reading is not None:
-        status, reason = _combine(status, reason, plausibility(session, household, meter,
+        status, reason = combine(status, reason, plausibility(session, household, meter,
                                                                result.reading, utcnow()))
+    if status == "accepted" and result.accepted_reading != result.reading:
+        last = _last_accepted(session, meter)
+        if last is not None:
+            status, reason = settle_whole(status, reason, result.accepted_reading, last.value)
     photo = MeterPhoto(
         household_id=household.id, meter_id=meter.id, upload_id=upload.id,
-        submitted_by_id=actor.id, status=PhotoStatus(status), proposed_value=result.reading,
+        submitted_by_id=actor.id, status=PhotoStatus(status),
+        proposed_value=None if result.reading is None else result.reading.quantize(LITRE, rounding=ROUND_DOWN),
         digits=result.digits, reason=reason, wheels=len([p for p in result.positions if p.kind != "dial"]),
         window_png=_png(result.window) if result.window is not None else None,
     )
     session.add(photo)
     session.flush()
     if status == "accepted":
-        _store_reading(session, photo, result.reading, None, "拍照自动识别")
+        note = "拍照自动识别" if result.accepted_reading == result.reading else "拍照自动识别（整数部分）"
+        _store_reading(session, photo, result.accepted_reading, None, note)
     return photo_dict(photo)
 
 
@@ -206,7 +239,7 @@ def _parse_value(value) -> Decimal:
         raise InvalidInput("读数格式不对，请输入数字，例如 1234.567", field="value") from exc
     if not out.is_finite() or out < 0 or out >= Decimal(10) ** 9:
         raise InvalidInput("读数格式不对，请输入水表上显示的数字，例如 1234.567", field="value")
-    return out.quantize(LITRE)
+    return out.quantize(LITRE, rounding=ROUND_DOWN)
 
 
 def confirm_photo(session: Session, actor: User, photo_id: int, value=None) -> dict:

@@ -20,6 +20,8 @@ from tests.vision.conftest import needs_datasets
 pytestmark = needs_datasets
 PHOTO = (21, 131.4565)  # a clear photo the calibrated reader accepts, read 131.456 (three decimals)
 READ = Decimal("131.456")
+# A photo whose wheels the reader is sure of but not its dials: only 131 m³ go in by themselves.
+WHOLE = (23, 131.4565)
 
 
 def send(client, headers, household_id, data: bytes, name="meter.jpg"):
@@ -81,17 +83,42 @@ def test_a_reading_lower_than_the_last_is_never_accepted_by_itself(client, sessi
     assert counts(session)[2] == readings_before  # no reading stored
 
 
-def test_a_clear_plausible_photo_is_stored_as_a_reading(client, session, resident):
+def send_after(client, session, resident, account_no: str, last: str, photo) -> tuple[dict, int]:
+    """The resident's answer for `photo` in a new household whose last reading is `last`, and
+    how many readings there were before it."""
     user, headers = resident
-    home = home_with_last(session, "3100000010", user, "131.000")
+    home = home_with_last(session, account_no, user, last)
     before = counts(session)[2]
-    body = send(client, headers, home.id, meter_photo(*PHOTO)).json()
+    return send(client, headers, home.id, meter_photo(*photo)).json(), before
+
+
+def test_a_clear_plausible_photo_is_stored_as_a_reading(client, session, resident):
+    body, before = send_after(client, session, resident, "3100000010", "131.000", PHOTO)
     assert body["status"] == "accepted", body
     assert body["reading"] == "131.456" and len(body["digits"]) == 8
     assert all(set(d) == {"value", "confidence"} for d in body["digits"])
     stored = session.scalar(select(Reading).order_by(Reading.id.desc()).limit(1))
     assert counts(session)[2] == before + 1
     assert stored.value == READ and stored.source is ReadingSource.PHOTO
+
+
+def test_only_the_whole_cubic_metres_go_in_when_only_they_are_sure(client, session, resident):
+    body, before = send_after(client, session, resident, "3100000011", "130.250", WHOLE)
+    assert body["status"] == "accepted", body
+    assert "已按 131 立方米入账" in body["reason"] and "下次抄表时一并计入" in body["reason"]
+    assert body["reading"] == "131.000" and body["proposed_reading"] == "131.456"
+    stored = session.scalar(select(Reading).order_by(Reading.id.desc()).limit(1))
+    assert counts(session)[2] == before + 1
+    assert stored.value == Decimal("131.000") and "整数部分" in stored.note
+
+
+def test_whole_cubic_metres_below_the_last_reading_are_not_stored(client, session, resident):
+    # Last 131.200: the photo shows 131.456, but the sure part alone, 131, would go backwards.
+    body, before = send_after(client, session, resident, "3100000012", "131.200", WHOLE)
+    assert body["status"] == "confirm", body
+    assert "整数部分还没有超过上次读数 131.200" in body["reason"]
+    assert body["reading"] == "131.456"
+    assert counts(session)[2] == before
 
 
 def test_review_queue_approve_correct_and_reject(client, session, resident, clerk, make_user):

@@ -14,12 +14,15 @@ from vision import calibration, datasets, meter, synth
 
 
 def evidence(
-    dial_values: list[float], *, rolling: bool = False, dials_found: bool = True
+    dial_values: list[float], *, rolling: bool = False, dials_found: bool = True, top: float = 0.999
 ) -> meter.Evidence:
-    """A photo whose five wheels both readers see clearly as 0 1 2 3 4."""
+    """A photo whose five wheels both readers see clearly as 0 1 2 3 4 (the last one with the
+    classifier's probability `top`)."""
     probs = np.full((5, 11), 1e-4, np.float32)
     for i in range(5):
         probs[i, i] = 0.999
+    probs[4, 4] = top
+    probs[4, 5] = probs[4, 3] = (1 - top) / 2
     window = meter._Window(
         np.zeros((4, 2), np.float32), np.zeros((64, 200, 3), np.uint8), probs, 0.95
     )
@@ -53,29 +56,60 @@ ACCEPTS_ALL = calibration.Calibrator(
 )
 
 
+# … and one that accepts nothing.
+ACCEPTS_NONE = calibration.Calibrator(
+    ACCEPTS_ALL.mean, ACCEPTS_ALL.scale, ACCEPTS_ALL.coef, -10.0, accept=0.999, confirm=0.3, about={}
+)
+
+
 def test_dials_that_agree_are_accepted_by_a_willing_model():
     ev = evidence([3.95, 9.5, 5.3])
-    status, reason, probability = meter.decide(ev, 3, ACCEPTS_ALL)
-    assert status == "accepted" and probability > 0.99
+    status, reason, probability, level = meter.decide(ev, 3, ACCEPTS_ALL, ACCEPTS_NONE)
+    assert status == "accepted" and probability > 0.99 and level == "full"
     assert ev.reading == Decimal("1234.395")
+
+
+def test_only_the_whole_cubic_metres_are_accepted_when_only_they_are_sure():
+    ev = evidence([3.95, 9.5, 5.3])
+    decision = meter.decide(ev, 3, ACCEPTS_NONE, ACCEPTS_ALL)
+    assert decision.status == "accepted" and decision.level == "integer"
+    assert "已按 1234 立方米入账" in decision.reason and "下次抄表时一并计入" in decision.reason
+    assert calibration.truncated(ev.reading, decision.level) == Decimal("1234")
+
+
+def test_dials_are_reconciled_from_the_last_one_back():
+    # ×0.01 read at 9.98, but the ×0.001 dial at 1.7 puts it at 0.17: the ×0.1 needle at 0.02
+    # has just passed 0, it is not a 9 about to reach 0.
+    ev = evidence([0.02, 9.98, 1.7])
+    assert ev.reading == Decimal("1234.001")
+    assert [d for d, _, _ in calibration.reconcile_dials([0.7582, 9.8231, 0.1325])] == [1, 0, 0]
+    assert [d for d, _, _ in calibration.reconcile_dials([8.8646, 0.0654, 9.1034])] == [8, 9, 9]
 
 
 def test_a_reading_whose_dials_disagree_is_never_accepted():
     # ×0.1 at 3.5 while the ×0.01 dial shows 9.5: the first needle should be near 3.95.
     ev = evidence([3.5, 9.5, 5.3])
     assert calibration.refusal(ev, 3) == "dials_disagree"
-    status, reason, _ = meter.decide(ev, 3, ACCEPTS_ALL)
+    status, reason, _, _ = meter.decide(ev, 3, ACCEPTS_ALL, ACCEPTS_ALL)
     assert status == "confirm"
     assert "第 6 位" in reason and "请核对读数" in reason
 
 
 def test_a_turning_wheel_is_never_accepted():
-    status, reason, _ = meter.decide(evidence([3.95, 9.5, 5.3], rolling=True), 3, ACCEPTS_ALL)
+    ev = evidence([3.95, 9.5, 5.3], rolling=True)
+    status, reason, _, _ = meter.decide(ev, 3, ACCEPTS_ALL, ACCEPTS_ALL)
     assert status == "confirm" and "字轮正在翻转" in reason
 
 
+def test_a_wheel_the_classifier_gives_less_than_half_is_never_accepted():
+    ev = evidence([3.95, 9.5, 5.3], top=0.45)
+    assert calibration.refusal(ev, 3) == "wheel_unsure"
+    decision = meter.decide(ev, 3, ACCEPTS_ALL, ACCEPTS_ALL)
+    assert decision.status == "confirm" and "第 5 位" in decision.reason
+
+
 def test_missing_dials_go_to_staff():
-    status, reason, _ = meter.decide(evidence([], dials_found=False), 3, ACCEPTS_ALL)
+    status, reason, _, _ = meter.decide(evidence([], dials_found=False), 3, ACCEPTS_ALL, ACCEPTS_ALL)
     assert status == "review" and "指针表盘" in reason
 
 
@@ -105,7 +139,7 @@ def test_logistic_fit_ranks_by_the_evidence():
 
 
 def test_a_calibrator_of_other_features_is_refused(tmp_path):
-    data = calibration.shipped().to_json()
+    data = calibration.shipped("integer").to_json()
     data["features"] = data["features"][:-1]
     with pytest.raises(ValueError, match="vision calibrate"):
         calibration.Calibrator.from_json(json.loads(json.dumps(data)))
@@ -150,3 +184,18 @@ def test_synth_refuses_an_unknown_pool_and_writes_nothing(tmp_path):
     assert result.returncode == 1
     assert "--pool 只能是 calibration、evaluation" in result.stderr
     assert not out.exists()
+
+
+def test_the_evaluation_puts_readings_through_the_services_history_checks():
+    import random
+
+    from vision.evaluate_photos import with_history
+
+    rng = random.Random(3)
+    truth = Decimal("77664.1128")
+    # A wheel misread 7 → 0: lower than any last reading an ordinary month allows.
+    assert with_history("accepted", "", Decimal("70664.1128"), Decimal("70664"), truth, 5, rng) == "review"
+    # Read right: an ordinary month's use goes in.
+    assert with_history("accepted", "", truth, Decimal("77664"), truth, 5, rng) == "accepted"
+    # Ten times the usual month: the resident is asked.
+    assert with_history("accepted", "", truth + 300, None, truth, 5, rng) == "confirm"

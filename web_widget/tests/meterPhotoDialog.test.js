@@ -190,6 +190,18 @@ describe('MeterPhotoDialog', () => {
     expect(stored).toHaveBeenCalledWith(expect.objectContaining({ reading: '131.456', status: 'accepted' }))
   })
 
+  it('shows what the photo read and why only its whole cubic metres went in', async () => {
+    await choosePhoto()
+    const reason = '整数部分清晰，已按 131 立方米入账；指针表盘上的小数部分看得不够准，这次不计，会在下次抄表时一并计入'
+    fetchMock.mockResolvedValueOnce(
+      json(200, { ...READ, status: 'accepted', reading: '131.000', proposed_reading: '131.456', reason }),
+    )
+    await click('上传识别')
+    expect(document.body.querySelector('[data-testid=photo-reading]').textContent).toBe('131.456 m³')
+    expect(document.body.querySelector('[data-testid=photo-reason]').textContent).toBe(reason)
+    expect(stored).toHaveBeenCalledWith(expect.objectContaining({ reading: '131.000' }))
+  })
+
   it('shows the server’s reason for a bad photo and asks for another one', async () => {
     await choosePhoto()
     fetchMock.mockResolvedValueOnce(
