@@ -26,13 +26,6 @@ TRAIN_DAYS = {"prophet": 365, "gbm": 365}
 SNAIVE_ERROR_WEEKS = 12  # past weeks of the naive's own errors that set its intervals
 RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its intervals
 GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the target; None = L2
-# Hourly LightGBM forecasts average their first day with a harmonic regression on the last eight
-# weeks: the two err on different hours, and the short window follows the current level, which
-# LightGBM's weekly lags see late. On the 2021 tuning origins this lowered hours 1-24's mean
-# error 5 % and their largest error 10 %; later days kept LightGBM alone (docs/forecasting.md).
-FIRST_DAY_HOURS = 24
-FIRST_DAY_HARMONIC_SHARE = 0.5  # 0 = LightGBM alone
-HARMONIC_DAYS = 56
 # Neither model's own interval is the error of the next week: LightGBM's held-out errors come
 # from a model fitted on less data before demand drifted, Prophet's Gaussian noise is too thin
 # for hourly bursts. On the 2021 tuning origins (`tuning.TUNING_ORIGINS`: 10 origins × 10 BWDF
@@ -147,57 +140,6 @@ def _weather_for(weather: pd.DataFrame | None, index: pd.DatetimeIndex) -> pd.Da
     if w.isna().any().any():
         return None
     return w
-
-
-# ---------------------------------------------------------------- harmonic regression
-
-
-def _harmonic_design(
-    index: pd.DatetimeIndex, region: str, weather: pd.DataFrame | None
-) -> np.ndarray:
-    """Level, trend (in years), 8 daily harmonics for working days and 8 for rest days, 3 weekly
-    harmonics, a rest-day offset and the (standardised) weather columns."""
-    off = day_calendar(region, index[0], index[-1])["offday"].reindex(index.normalize())
-    off = off.to_numpy(dtype=float)
-    hour = index.hour.to_numpy()
-    hour_of_week = index.day_of_week.to_numpy() * 24 + hour
-    cols = [np.ones(len(index)), (index - index[0]) / pd.Timedelta(days=365)]
-    for k in range(1, 9):
-        for wave in (np.cos(2 * np.pi * k * hour / 24), np.sin(2 * np.pi * k * hour / 24)):
-            cols += [wave * (1 - off), wave * off]
-    for k in range(1, 4):
-        cols += [
-            np.cos(2 * np.pi * k * hour_of_week / 168),
-            np.sin(2 * np.pi * k * hour_of_week / 168),
-        ]
-    cols.append(off)
-    if weather is not None:
-        cols += [weather[c].to_numpy() for c in weather.columns]
-    return np.column_stack(cols)
-
-
-def harmonic_forecast(
-    y: pd.Series, horizon: int, weather=None, region="cn", days: int = HARMONIC_DAYS
-) -> np.ndarray | None:
-    """Point forecast of an hourly series from a ridge least-squares fit of `_harmonic_design`
-    on its last `days` days; None when fewer than two days of them are observed."""
-    y = y.iloc[-days * 24 :]
-    observed = y.notna().to_numpy()
-    if observed.sum() < 48:
-        return None
-    stamps = y.index.append(future_index(y, horizon, "h"))
-    w = _weather_for(weather, stamps)
-    if w is not None:
-        known = w.iloc[: len(y)]
-        w = (w - known.mean()) / known.std().replace(0.0, 1.0)
-    x = _harmonic_design(stamps, region, w)
-    a, b = x[: len(y)][observed], y.to_numpy()[observed]
-    penalty = np.eye(x.shape[1])
-    penalty[0, 0] = 0.0  # the level is not shrunk
-    # einsum, not a.T @ a: OpenBLAS would wake its thread pool for this small product and spend
-    # four times this fit's CPU spinning on a busy machine.
-    beta = np.linalg.solve(np.einsum("ij,ik->jk", a, a) + penalty, np.einsum("ij,i->j", a, b))
-    return x[len(y) :] @ beta
 
 
 # ---------------------------------------------------------------- Prophet
@@ -323,8 +265,7 @@ def gbm_model(
     y: pd.Series, horizon: int, freq: str, weather=None, region="cn", point_only: bool = False
 ) -> Forecast:
     """LightGBM on calendar and same-slot-previous-weeks features, learning the departure from
-    the median of the last four weeks (hourly: the first day averaged with `harmonic_forecast`);
-    intervals from errors on a held-out final fortnight."""
+    the median of the last four weeks; intervals from errors on a held-out final fortnight."""
     import lightgbm as lgb
 
     period = season_length(freq)
@@ -380,12 +321,7 @@ def gbm_model(
     if len(errors) < 10:
         errors = (y - y.shift(period)).dropna().to_numpy()
     model = fit(y)
-    yhat = predict(model, y_ext, len(y)).to_numpy(copy=True)
-    if freq == "h" and FIRST_DAY_HARMONIC_SHARE:
-        first = harmonic_forecast(y, min(horizon, FIRST_DAY_HOURS), weather, region)
-        if first is not None:
-            share = FIRST_DAY_HARMONIC_SHARE
-            yhat[: len(first)] = (1 - share) * yhat[: len(first)] + share * first
+    yhat = predict(model, y_ext, len(y)).to_numpy()
     q = np.quantile(errors, QUANTILES) if len(errors) else np.zeros(4)
     if freq == "h" and not point_only:
         q = q * np.array(INTERVAL_CALIBRATION["gbm"])

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import models
 from forecasting.models import fit_predict
 from forecasting.series import regularize
 
@@ -141,26 +140,3 @@ def test_bad_arguments_are_refused():
         fit_predict(y, 24, "W")
     with pytest.raises(ValueError, match="model"):
         fit_predict(y, 24, "h", model="arima")
-
-
-def test_harmonic_forecast_keeps_a_working_day_and_a_rest_day_shape():
-    index = pd.date_range("2022-02-07", periods=8 * 168, freq="h")  # Monday; no holidays
-    hour = np.asarray(index.hour)
-    rest = np.asarray(index.day_of_week == 6)  # the BWDF (Italian) calendar rests on Sundays
-    shape = np.where(rest, 4 * np.cos(2 * np.pi * hour / 24), 6 * np.sin(2 * np.pi * hour / 24))
-    y = pd.Series(20 + shape, index=index)
-    truth = y.iloc[-168:].to_numpy()  # the same week again
-    fc = models.harmonic_forecast(y.iloc[:-168], 168, region="it-bwdf")
-    np.testing.assert_allclose(fc, truth, atol=0.05)
-    assert models.harmonic_forecast(y.iloc[:40], 24, region="it-bwdf") is None  # < 2 days
-
-
-def test_gbm_first_day_averages_lightgbm_with_the_harmonic_regression(monkeypatch):
-    y = weekly_series(weeks=6, noise=0.5)
-    blended = fit_predict(y, 168, "h", model="gbm", region="it-bwdf").yhat.to_numpy()
-    monkeypatch.setattr(models, "FIRST_DAY_HARMONIC_SHARE", 0.0)
-    alone = fit_predict(y, 168, "h", model="gbm", region="it-bwdf").yhat.to_numpy()
-    prepared, _ = models.prepare(y, "h")
-    harmonic = models.harmonic_forecast(prepared, 24, region="it-bwdf")
-    np.testing.assert_allclose(blended[:24], 0.5 * alone[:24] + 0.5 * harmonic)
-    np.testing.assert_allclose(blended[24:], alone[24:])
