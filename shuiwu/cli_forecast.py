@@ -134,21 +134,39 @@ def forecast(
 def evaluate(
     datasets: Annotated[Path, typer.Option(help="数据目录 / datasets folder")] = DEFAULT_DATASETS,
     models: Annotated[
-        str, typer.Option(help="逗号分隔 / comma-separated: snaive,prophet,gbm,auto")
-    ] = "snaive,prophet,gbm,auto",
+        str | None,
+        typer.Option(
+            help="逗号分隔 / comma-separated: snaive,prophet,gbm,auto"
+            "（默认：片区 snaive,prophet,gbm,auto；户 snaive,gbm,auto）"
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="并行进程数 / processes", min=1, max=64)] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="district = 分区计量表逐小时（BWDF）；household = 户逐日（DAIAD 智能水表）"
+            " / district (hourly, BWDF) or household (daily, DAIAD smart meters)"
+        ),
+    ] = "district",
 ) -> None:
     from forecasting.backtest import evaluate as run_eval
     from forecasting.messages import INDICATOR_LABELS, eval_verdict
     from forecasting.models import MODEL_NAMES
 
+    if level not in ("district", "household"):
+        _fail("--level 只能是 district（片区/分区计量表）或 household（户）")
+    if models is None:
+        models = "snaive,gbm,auto" if level == "household" else "snaive,prophet,gbm,auto"
     chosen = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in MODEL_NAMES]
     if unknown or not chosen:
         _fail(f"未知的模型 {'、'.join(unknown) or '（空）'}，可选：{'|'.join(MODEL_NAMES)}")
     if "snaive" not in chosen:
         chosen.insert(0, "snaive")  # every model is judged against it
+    if level == "household":
+        _household_eval(datasets, chosen, workers, as_json)
+        return
     if not (datasets / "forecast" / "bwdf_inflows_hourly.csv").is_file():
         _fail(f"{datasets}/forecast 下没有 bwdf_inflows_hourly.csv")
     result = run_eval(datasets, chosen, workers=workers)
@@ -175,6 +193,45 @@ def evaluate(
         typer.echo(eval_verdict(model, goal, result["averages"]))
     if result["auto_choices"]:
         typer.echo(f"auto 的选择：{result['auto_choices']}")
+
+
+def _household_eval(datasets: Path, models: list[str], workers: int, as_json: bool) -> None:
+    from forecasting.household_backtest import DAIAD, evaluate
+
+    if not (datasets / DAIAD).is_file():
+        _fail(f"{datasets} 下没有 {DAIAD}")
+    result = evaluate(datasets, models, workers=workers)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"户逐日回测（{result['data']}）：{result['households_scored']} 户"
+        f"（空置户 {len(result['vacant_left_out'])} 户未计），起点 {'、'.join(result['origins'])}，"
+        f"每次预测 {result['horizon_days']} 天；升→立方米系数 {result['litres_to_m3_factor']}；"
+        f"用时 {result['wall_seconds']} 秒"
+    )
+    keys = ("MAE", "MASE", "coverage80", "coverage95", "total_coverage95")
+    typer.echo("模型      预测次数 " + " ".join(f"{k:>16}" for k in keys))
+    show = lambda v: f"{v:>16.3f}" if v is not None else f"{'—':>16}"  # noqa: E731
+    for model, row in result["models"].items():
+        typer.echo(f"{model:<9} {row['forecasts']:>8} " + " ".join(show(row[k]) for k in keys))
+    typer.echo(
+        "\n区间系数：一半户拟合，另一半户检验 / factors fitted on one half, coverage on the other:"
+    )
+    for model, row in result["models"].items():
+        cal = row["calibration"]
+        raw, wide = cal["held_out_raw"], cal["held_out_widened"]
+        typer.echo(
+            f"{model:<9} 系数 80% {cal['factor80']} / 95% {cal['factor95']}"
+            f"（{cal['fit_households']} 户拟合）；检验半 {cal['held_out_households']} 户："
+            f"原始 {show(raw['coverage80']).strip()} / {show(raw['coverage95']).strip()}"
+            f" / 30天总量 {show(raw['total_coverage95']).strip()}，"
+            f"放宽后 {show(wide['coverage80']).strip()} / {show(wide['coverage95']).strip()}"
+            f" / 30天总量 {show(wide['total_coverage95']).strip()}；30天总量区间系数 "
+            f"{cal['total_factor95']} → 检验半 {show(cal['held_out_total_widened']).strip()}"
+        )
+    if "auto" in result["models"]:
+        typer.echo(f"auto 的选择：{result['models']['auto'].get('auto_choices')}")
 
 
 @forecast_app.command(
