@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting.households import widen_daily
 from forecasting.models import fit_predict
 
 OUTPUT_COLUMNS = (
@@ -88,6 +89,8 @@ def forecast_group(
     )
     try:
         fc = fit_predict(y, horizon, freq, None, region, model)
+        if name.startswith("household:") and freq == "D":  # factors fitted on households only
+            fc = widen_daily(fc)
     except (ValueError, RuntimeError) as exc:
         row = {c: np.nan for c, _ in OUTPUT_COLUMNS}
         row.update(

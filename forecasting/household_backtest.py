@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecasting import households
 from forecasting.models import fit_predict, prepare
 from forecasting.totals import total_range
 from forecasting.tuning import needed_factors
@@ -132,6 +133,7 @@ def backtest_household(
         if history.notna().sum() < MIN_HISTORY_DAYS or (~np.isnan(actual)).sum() < MIN_ACTUAL_DAYS:
             continue
         scale = naive_scale(history)
+        spread = households.history_spread(history)
         for model in models:
             began = time.process_time()
             fc = fit_predict(history, HORIZON, "D", None, region, model)
@@ -142,6 +144,7 @@ def backtest_household(
                     "origin": origin,
                     "chosen": fc.model_name,
                     "scale": scale,
+                    "spread": spread,
                     "actual": actual,
                     "forecast": fc,
                     "cpu_seconds": time.process_time() - began,
@@ -171,11 +174,32 @@ def _total(r: dict, f80: float = 1.0, f95: float = 1.0) -> tuple[float, float, f
     return total_range(b["yhat"].tolist(), b["lower95"].tolist(), b["upper95"].tolist())
 
 
-def score(records: list[dict], f80: float = 1.0, f95: float = 1.0, f_total: float = 1.0) -> dict:
+def _household_total(r: dict, z: tuple[float, float]) -> tuple[float, float, float] | None:
+    """The product's 30-day total and range (`households.total_range`), from the record's own
+    history spread, when all 30 actual days are known."""
+    if np.isnan(r["actual"]).any():
+        return None
+    total = float(np.clip(r["forecast"].yhat.to_numpy(), 0.0, None).sum())
+    scale = households.total_scale(total, r["spread"])
+    return total, max(total + z[0] * scale, 0.0), total + z[1] * scale
+
+
+def _relative_width(total: float, low: float, high: float) -> float:
+    return (high - max(low, 0.0)) / total if total > 0 else float("inf")
+
+
+def score(
+    records: list[dict],
+    f80: float = 1.0,
+    f95: float = 1.0,
+    f_total: float = 1.0,
+    z: tuple[float, float] = households.TOTAL_Z,
+) -> dict:
     """MAE (m³/day) and MASE averaged over forecasts; daily coverage pooled over observed days;
-    the 30-day total's coverage over forecasts whose 30 days are all observed (`f_total`
-    multiplies the total range's distances from the total)."""
-    maes, mases, in80, in95, totals = [], [], [], [], []
+    the 30-day total's coverage over forecasts whose 30 days are all observed, for the √Σh²
+    range (`f_total` multiplies its distances from the total) and for the household range
+    (`households.total_range` with quantiles `z`), each with its median (high − low) / total."""
+    maes, mases, in80, in95, totals, widths, hh_in, hh_widths = [], [], [], [], [], [], [], []
     for r in records:
         a, b = r["actual"], _widened(r["forecast"], f80, f95)
         seen = ~np.isnan(a)
@@ -189,7 +213,13 @@ def score(records: list[dict], f80: float = 1.0, f95: float = 1.0, f_total: floa
             total, low, high = span
             low, high = total - f_total * (total - low), total + f_total * (high - total)
             totals.append(max(low, 0.0) <= a.sum() <= high)
+            widths.append(_relative_width(total, low, high))
+        if (span := _household_total(r, z)) is not None:
+            total, low, high = span
+            hh_in.append(low <= a.sum() <= high)
+            hh_widths.append(_relative_width(total, low, high))
     mean = lambda x: round(float(np.mean(x)), 4) if len(x) else None  # noqa: E731
+    median = lambda x: round(float(np.median(x)), 3) if len(x) else None  # noqa: E731
     return {
         "forecasts": len(records),
         "days": len(in95),
@@ -198,7 +228,10 @@ def score(records: list[dict], f80: float = 1.0, f95: float = 1.0, f_total: floa
         "coverage80": mean(in80),
         "coverage95": mean(in95),
         "total_coverage95": mean(totals),
+        "total_median_relative_width": median(widths),
         "total_windows": len(totals),
+        "household_total_coverage95": mean(hh_in),
+        "household_total_median_relative_width": median(hh_widths),
     }
 
 
@@ -222,6 +255,13 @@ def calibrate(records: list[dict]) -> dict:
             side = high - total if a >= total else total - low
             needed_total.append(abs(a - total) / side if side > 0 else np.inf)
     factor_total = round(float(np.quantile(needed_total, 0.95)), 3) if needed_total else 1.0
+    errors, scales = [], []
+    for r in fit:
+        if (span := _household_total(r, households.TOTAL_Z)) is not None:
+            errors.append(float(r["actual"].sum()) - span[0])
+            scales.append(households.total_scale(span[0], r["spread"]))
+    z = households.fit_total_z(errors, scales)
+    held_total = score(held, z=z)
     return {
         "fit_households": len({r["household"] for r in fit}),
         "held_out_households": len({r["household"] for r in held}),
@@ -232,6 +272,11 @@ def calibrate(records: list[dict]) -> dict:
         "held_out_widened": score(held, factors["80"], factors["95"]),
         "total_factor95": factor_total,
         "held_out_total_widened": score(held, f_total=factor_total)["total_coverage95"],
+        "household_total_z": list(z),
+        "held_out_household_total_coverage95": held_total["household_total_coverage95"],
+        "held_out_household_total_median_relative_width": held_total[
+            "household_total_median_relative_width"
+        ],
     }
 
 

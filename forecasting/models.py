@@ -32,7 +32,9 @@ GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the targe
 # districts, 15,663 hours, none of them a 2022 evaluation origin) the raw 80 % / 95 % intervals
 # covered 75.6 % / 92.2 % (LightGBM) and 72.8 % / 87.8 % (Prophet); these factors on the offsets
 # from the point forecast give nominal coverage there (`python -m forecasting.tuning --calibrate
-# gbm,prophet`). Hourly only: no daily backtest has measured the daily case.
+# gbm,prophet`). Hourly only: daily household series get their own factors, fitted on the
+# household backtest's fit half (`forecasting.households.DAILY_FACTORS`); districts' daily
+# series keep these raw quantiles (no daily district backtest yet).
 # For QUANTILES (2.5 %, 10 %, 90 %, 97.5 %):
 INTERVAL_CALIBRATION = {"gbm": (1.21, 1.17, 1.17, 1.21), "prophet": (1.42, 1.23, 1.23, 1.42)}
 

@@ -758,6 +758,7 @@ def model_version() -> str:
 def forecast_source(
     source: Source, start: date, end: date, model: str, granularity: str, use_weather: bool
 ) -> dict:
+    from forecasting.households import widen_daily
     from forecasting.messages import MODEL_LABELS
     from forecasting.models import fit_predict
 
@@ -766,6 +767,8 @@ def forecast_source(
     fc = fit_predict(
         history, horizon, source.freq, weather, source.region, model, report_backtest=True
     )
+    if source.kind == "household":  # the daily factors were fitted on households only
+        fc = widen_daily(fc)
     frame = fc.frame().reindex(window)
     frame["actual"] = source.series.reindex(window)
     notes = fc.notes
@@ -1033,8 +1036,8 @@ def household_outlook(session: Session, actor: User, household_id: int, days: in
     """The assistant's forecast answer: {"text": short Chinese reading, "chart": ECharts option
     with the last 60 days' use, the forecast and its 95 % band}. Uses the nightly forecast when
     it is current, otherwise a quick LightGBM fit (well under a second), which it then keeps."""
+    from forecasting.households import total_range, widen_daily
     from forecasting.models import fit_predict
-    from forecasting.totals import total_range
 
     if not 1 <= days <= 92:
         raise InvalidInput("预测天数应在 1 到 92 天之间", field="days")
@@ -1052,13 +1055,15 @@ def household_outlook(session: Session, actor: User, household_id: int, days: in
         )
     )
     if snap is None or snap.history_end < yesterday or len(snap.payload["dates"]) < days:
-        fc = fit_predict(
-            history,
-            max(days, 30),
-            "D",
-            None,
-            get_settings().forecast_region,
-            get_settings().forecast_nightly_model,
+        fc = widen_daily(
+            fit_predict(
+                history,
+                max(days, 30),
+                "D",
+                None,
+                get_settings().forecast_region,
+                get_settings().forecast_nightly_model,
+            )
         )
         part = fc.frame().rename_axis("timestamp").reset_index()
         part["series"], part["model"] = f"household:{household.id}", fc.model_name
@@ -1074,9 +1079,9 @@ def household_outlook(session: Session, actor: User, household_id: int, days: in
     p = snap.payload
     dates, yhat = p["dates"][:days], p["yhat"][:days]
     lo, hi = p["lower95"][:days], p["upper95"][:days]
-    # The total's range: the days' half-widths combined as independent errors (√Σh²); its
-    # coverage is measured by `shuiwu forecast eval --level household`.
-    total, low_total, high_total = total_range(yhat, lo, hi)
+    # The total's range comes from the household's own spread of past 30-day totals (its errors
+    # run together across days); coverage by `shuiwu forecast eval --level household`.
+    total, low_total, high_total = total_range(yhat, history)
     recent = history.iloc[-days:].dropna()
     text = (
         f"户号 {household.account_no} 未来 {days} 天预计用水约 {total:.1f} {UNIT}"
