@@ -1085,7 +1085,7 @@ def household_outlook(session: Session, actor: User, household_id: int, days: in
     recent = history.iloc[-days:].dropna()
     text = (
         f"户号 {household.account_no} 未来 {days} 天预计用水约 {total:.1f} {UNIT}"
-        f"（大致在 {max(low_total, 0):.1f}–{high_total:.1f} {UNIT} 之间），日均 {total / days:.2f} {UNIT}"
+        f"（大致在 {max(low_total, 0):.1f}–{high_total:.1f} {UNIT}之间），日均 {total / days:.2f} {UNIT}"
     )
     if len(recent) >= 0.8 * days and recent.mean() > 0:
         change = 100 * (total / days / float(recent.mean()) - 1)
