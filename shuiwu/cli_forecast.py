@@ -230,6 +230,12 @@ def _household_eval(datasets: Path, models: list[str], workers: int, as_json: bo
             f" / 30天总量 {show(wide['total_coverage95']).strip()}；30天总量区间系数 "
             f"{cal['total_factor95']} → 检验半 {show(cal['held_out_total_widened']).strip()}"
         )
+        typer.echo(
+            f"{'':<9} 产品所用的30天总量区间（按本户过去30天总量的波动，z = "
+            f"{cal['household_total_z']}，一半户拟合）：检验半覆盖 "
+            f"{show(cal['held_out_household_total_coverage95']).strip()}，区间宽度中位数为总量的 "
+            f"{show(cal['held_out_household_total_median_relative_width']).strip()} 倍"
+        )
     if "auto" in result["models"]:
         typer.echo(f"auto 的选择：{result['models']['auto'].get('auto_choices')}")
 
