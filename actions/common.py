@@ -67,13 +67,24 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
 
 
 def load_user(session: Session, tracker: Tracker) -> User | None:
-    """The verified, active user of this conversation; None for a visitor."""
+    """The verified, active user of this conversation, with a live login session on the web
+    channel; None for a visitor (or a session that has ended: they are asked to log in)."""
     identity = identity_of(tracker)
     if identity.anonymous:
         return None
     user = session.get(User, identity.user_id)
     if user is None or not user.is_active:
         return None
+    if identity.channel == "web":
+        # The token the chat socket was opened with may outlive its login session (logout,
+        # "不是我本人", password change end it at once): no personal data after that.
+        from shuiwu.errors import Unauthorized
+        from shuiwu.services import sessions
+
+        try:
+            sessions.check(session, identity.session_id, user)
+        except Unauthorized:
+            return None
     return user
 
 

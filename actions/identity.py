@@ -2,7 +2,7 @@
 
 The authenticated web channel (channels/web.py) binds the conversation to the person:
 sender_id is ``user-<id>`` for a logged-in user (``anon-<random>`` for a visitor) and every
-message carries ``{"auth": {"user_id", "role", "channel"}}`` in its metadata, replacing
+message carries ``{"auth": {"user_id", "role", "channel", "session_id"}}`` in its metadata, replacing
 whatever the client sent. Both must agree; anything else — no metadata, a sender id of
 another user, a malformed value — is treated as an anonymous visitor. Slots are never read.
 """
@@ -23,6 +23,7 @@ class Identity:
     user_id: int | None
     role: str | None = None
     channel: str | None = None
+    session_id: str | None = None  # the web login session; actions check it has not ended
 
     @property
     def anonymous(self) -> bool:
@@ -56,12 +57,12 @@ def identity_of(tracker: Tracker) -> Identity:
     # bool is an int in Python: True must not become user 1.
     if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id != int(match.group(1)):
         return ANONYMOUS
-    role = auth.get("role")
-    channel = auth.get("channel")
+    role, channel, sid = auth.get("role"), auth.get("channel"), auth.get("session_id")
     return Identity(
         user_id,
         role if isinstance(role, str) else None,
         channel if isinstance(channel, str) else None,
+        sid if isinstance(sid, str) else None,
     )
 
 

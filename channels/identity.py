@@ -31,13 +31,15 @@ class Identity:
     user_id: int | None
     role: str | None
     expires_at: float | None  # the access token's exp; None for anonymous visitors
+    session_id: str | None = None  # the login session the token names (the app checks it is live)
 
     @property
     def anonymous(self) -> bool:
         return self.user_id is None
 
     def auth_metadata(self) -> dict:
-        return {"user_id": self.user_id, "role": self.role, "channel": "web"}
+        return {"user_id": self.user_id, "role": self.role, "channel": "web",
+                "session_id": self.session_id}
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (now or time.time()) >= self.expires_at
@@ -60,7 +62,8 @@ def user_from_token(token: str, key: str) -> Identity:
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise IdentityError("登录凭证无效，请重新登录") from exc
-    return Identity(f"user-{user_id}", user_id, str(claims.get("role") or "resident"), float(claims["exp"]))
+    return Identity(f"user-{user_id}", user_id, str(claims.get("role") or "resident"),
+                    float(claims["exp"]), str(claims["sid"]))
 
 
 def new_anonymous() -> Identity:

@@ -119,6 +119,25 @@ def test_a_sender_id_without_matching_metadata_is_anonymous(resident_a):
     assert "登录" in texts(messages) and "86.72" not in texts(messages)
 
 
+def test_a_chat_whose_login_session_ended_is_asked_to_log_in_again(session, resident_a):
+    # The socket's access token lives on for minutes after logout or "不是我本人"; the session
+    # it names does not.
+    from shuiwu.services import sessions
+    from tests.assistant.trackers import live_session
+
+    user, _ = resident_a
+    sid = live_session(user.id)
+    assert "86.72" in texts(say(ActionShowBill(), "查水费", "query_bill", auth(user, sid))[0])
+    sessions.revoke(session, user, sid, reason="logout")
+    session.commit()
+    messages, _ = say(ActionShowBill(), "查水费", "query_bill", auth(user, sid))
+    assert "登录" in texts(messages) and "86.72" not in texts(messages)
+    # A token without a session id (forged or from an old channel) is no better.
+    forged = auth(user)
+    forged["metadata"]["auth"].pop("session_id")
+    assert "86.72" not in texts(say(ActionShowBill(), "查水费", "query_bill", forged)[0])
+
+
 def test_another_households_bill_is_never_shown(resident_a, resident_b):
     user_a, _ = resident_a
     _, home_b = resident_b

@@ -16,9 +16,24 @@ from shuiwu.config import ROOT
 DOMAIN = yaml.safe_load((ROOT / "assistant" / "domain.yml").read_text(encoding="utf-8"))
 
 
-def auth(user) -> dict[str, Any]:
-    """What the verified web channel sets for a logged-in user: sender id and metadata."""
-    return {"sender": f"user-{user.id}", "metadata": {"auth": {"user_id": user.id, "role": user.role.value, "channel": "web"}}}
+def live_session(user_id: int) -> str:
+    """A login session of the user, as signing in makes one (its id is what the token names)."""
+    from shuiwu.db import session_scope
+    from shuiwu.models import User
+    from shuiwu.services import sessions
+
+    with session_scope() as s:
+        issued = sessions.start(s, s.get(User, user_id), method="password", remember=False,
+                                ip="127.0.0.1", user_agent="pytest", device_id="pytest")
+        return issued.auth.id
+
+
+def auth(user, session_id: str | None = None) -> dict[str, Any]:
+    """What the verified web channel sets for a logged-in user: sender id and metadata (with a
+    live login session unless `session_id` names another)."""
+    sid = session_id or live_session(user.id)
+    return {"sender": f"user-{user.id}", "metadata": {"auth": {
+        "user_id": user.id, "role": user.role.value, "channel": "web", "session_id": sid}}}
 
 
 def anonymous() -> dict[str, Any]:

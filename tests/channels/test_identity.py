@@ -30,7 +30,9 @@ def test_an_access_token_of_the_app_binds_the_conversation_to_its_user(key):
     token, _ = security.create_access_token(42, "resident", "s" * 32)
     identity = identify({"token": token}, key)
     assert identity.sender_id == "user-42"
-    assert identity.auth_metadata() == {"user_id": 42, "role": "resident", "channel": "web"}
+    assert identity.auth_metadata() == {
+        "user_id": 42, "role": "resident", "channel": "web", "session_id": "s" * 32,
+    }
     assert not identity.expired()
 
 
@@ -66,7 +68,9 @@ def test_anonymous_visitors_get_an_id_the_server_chose_and_can_resume_it(key):
     # The same browser after a reload: the token we issued brings back the same conversation.
     resumed = identify({"anon_token": anonymous_token(first, key)}, key)
     assert resumed.sender_id == first.sender_id
-    assert resumed.auth_metadata() == {"user_id": None, "role": None, "channel": "web"}
+    assert resumed.auth_metadata() == {
+        "user_id": None, "role": None, "channel": "web", "session_id": None,
+    }
 
 
 def test_a_client_cannot_choose_an_anonymous_or_user_conversation(key):

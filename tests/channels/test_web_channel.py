@@ -86,8 +86,10 @@ def test_a_logged_in_resident_gets_their_own_bill(stack, resident, clients):
 
     events = tracker(stack, chat.sender_id)["events"]
     said = [e for e in events if e["event"] == "user" and e["text"] == "我家这个月水费多少"]
+    # The login session the token names goes along: actions check it has not ended.
+    sid = jwt.decode(resident["access_token"], options={"verify_signature": False})["sid"]
     assert said[-1]["metadata"]["auth"] == {
-        "user_id": resident["user"]["id"], "role": "resident", "channel": "web",
+        "user_id": resident["user"]["id"], "role": "resident", "channel": "web", "session_id": sid,
     }
     assert said[-1]["input_channel"] == "web"
 

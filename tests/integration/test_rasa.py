@@ -83,9 +83,19 @@ def residents(stack):
         return (a.id, home_a.account_no), (b.id, home_b.account_no)
 
 
-def _as_user(user_id: int) -> dict:
-    """What the verified web channel adds to every message of a logged-in user."""
-    return {"sender": f"user-{user_id}", "metadata": {"auth": {"user_id": user_id, "role": "resident", "channel": "web"}}}
+def _as_user(stack, user_id: int) -> dict:
+    """What the verified web channel adds to every message of a logged-in user (whose login
+    session, in the stack's database, is live: actions check it)."""
+    from shuiwu.models import User
+    from shuiwu.services import sessions
+
+    with stack.chat.session() as session:
+        issued = sessions.start(session, session.get(User, user_id), method="password",
+                                remember=False, ip="127.0.0.1", user_agent="pytest", device_id="pytest")
+        session.commit()
+        sid = issued.auth.id
+    return {"sender": f"user-{user_id}", "metadata": {"auth": {
+        "user_id": user_id, "role": "resident", "channel": "web", "session_id": sid}}}
 
 
 def test_nlu_understands_a_bill_question(stack):
@@ -136,7 +146,7 @@ def test_an_anonymous_visitor_asking_for_a_bill_is_asked_to_log_in(stack):
 
 def test_a_logged_in_resident_gets_their_own_bill(stack, residents):
     (a_id, a_account), (_, b_account) = residents
-    who = _as_user(a_id)
+    who = _as_user(stack, a_id)
     durations = []
     for text in ("我家水费多少", "上个月水费多少", "帮我查下账单", "我有没有欠费", "这期账单出来了吗") * 2:
         started = time.perf_counter()
@@ -161,7 +171,7 @@ def test_a_sender_id_alone_does_not_make_a_user(stack, residents):
 
 def test_another_households_bill_is_never_shown(stack, residents):
     (a_id, a_account), (_, b_account) = residents
-    who = _as_user(a_id)
+    who = _as_user(stack, a_id)
     replies = stack.say(f'/query_bill{{"account_no":"{b_account}"}}', who["sender"], who["metadata"])
     reply = _replies_text(replies)
     assert b_account not in reply and "123.45" not in reply
@@ -172,7 +182,7 @@ def test_a_repair_form_with_a_digression_and_a_correction(stack, residents):
     from sqlalchemy import create_engine, text
 
     (a_id, _), _ = residents
-    who = _as_user(a_id)
+    who = _as_user(stack, a_id)
     sender = f"user-{a_id}"
 
     def say(message):
@@ -200,7 +210,7 @@ def test_a_repair_form_with_a_digression_and_a_correction(stack, residents):
 
 def test_saying_never_mind_cancels_a_form(stack, residents):
     (a_id, _), _ = residents
-    who = _as_user(a_id)
+    who = _as_user(stack, a_id)
     sender = f"user-{a_id}"
     stack.say("我要报修", sender, who["metadata"])
     replies = stack.say("算了", sender, who["metadata"])
@@ -269,7 +279,7 @@ def _payments_of(database_url: str, user_id: int) -> int:
 
 def test_nonsense_at_a_payment_confirmation_pays_nothing_and_asks_again(stack, residents):
     _, (b_id, b_account) = residents
-    who = _as_user(b_id)
+    who = _as_user(stack, b_id)
 
     def say(message):
         return _replies_text(stack.say(message, who["sender"], who["metadata"]))
