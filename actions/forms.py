@@ -26,7 +26,7 @@ from shuiwu.models import Role
 
 FORM_SLOTS: dict[str, list[str]] = {
     "repair_form": ["repair_category", "repair_location", "repair_description",
-                    "repair_contact_time", "repair_uploads"],
+                    "repair_contact_time", "repair_uploads", "repair_confirm"],
     "payment_form": ["pay_bill_id", "pay_method", "pay_confirm"],
     "bind_form": ["bind_account_no", "bind_holder_name", "bind_proof"],
     "meter_reading_form": ["meter_reading", "meter_photo_id"],

@@ -76,3 +76,19 @@ def m3(value) -> str:
     """Volumes: 12.5 吨 (1 m³ = 1 吨 of water, the word residents use)."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{text} 吨"
+
+# The repair form's last step: what will be filed, before anything is.
+REPAIR_CONFIRM = (
+    "请核对报修信息：\n"
+    "- 问题类型：{category}\n"
+    "- 位置：{location}\n"
+    "- 情况：{description}\n"
+    "- 方便联系：{contact_time}{attachments}\n\n"
+    "无误请点“确认提交”。要改哪一项直接告诉我，比如“不对，位置是3栋2单元楼道”；不报了请说“算了”。"
+)
+REPAIR_CONFIRM_ATTACHMENTS = "\n- 照片/视频：{count} 个"
+REPAIR_CONFIRM_UNCLEAR = (
+    "报修还没有提交。信息无误请点“确认提交”或回复“确认”；"
+    "要修改请直接说，比如“不对，联系时间是明天下午”；不报了请说“算了”。"
+)
+REPAIR_NOT_CONFIRMED = "报修还没有确认，所以没有提交。需要报修时再告诉我。"

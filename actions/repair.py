@@ -19,6 +19,7 @@ from actions.common import (
     load_user,
     resolve_household,
 )
+from actions.confirm import explicit_yes
 from actions.forms import FORM_SLOTS, CorrectableFormValidation
 from actions.identity import upload_ids
 from shuiwu.errors import DomainError
@@ -91,6 +92,46 @@ class ValidateRepairForm(CorrectableFormValidation):
             dispatcher.utter_message(text="请说一个方便联系的时间，比如“明天上午”。")
         return {"repair_contact_time": text}
 
+    def validate_repair_confirm(self, value, dispatcher, tracker, domain):
+        # The slot takes any answer to the summary; only a plain yes (or the button) files it,
+        # so nonsense or a half-read summary never becomes a ticket.
+        if value is None:
+            return {"repair_confirm": None}
+        if explicit_yes(tracker.latest_message):
+            return {"repair_confirm": True}
+        dispatcher.utter_message(text=messages.REPAIR_CONFIRM_UNCLEAR)
+        return {"repair_confirm": None}
+
+
+class ActionAskRepairConfirm(BlockingAction):
+    """The summary of the ticket about to be filed, with 确认提交 / 不报了."""
+
+    def name(self) -> str:
+        return "action_ask_repair_confirm"
+
+    def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        from shuiwu.models import TicketCategory
+        from shuiwu.services.tickets import CATEGORY_LABELS
+
+        try:
+            category = CATEGORY_LABELS[TicketCategory(tracker.get_slot("repair_category") or "other")]
+        except ValueError:
+            category = CATEGORY_LABELS[TicketCategory.OTHER]
+        uploads = list(tracker.get_slot("repair_uploads") or [])
+        attachments = messages.REPAIR_CONFIRM_ATTACHMENTS.format(count=len(uploads)) if uploads else ""
+        dispatcher.utter_message(
+            text=messages.REPAIR_CONFIRM.format(
+                category=category,
+                location=tracker.get_slot("repair_location") or "",
+                description=tracker.get_slot("repair_description") or "",
+                contact_time=tracker.get_slot("repair_contact_time") or "",
+                attachments=attachments,
+            ),
+            buttons=[{"title": "确认提交", "payload": "/affirm"},
+                     {"title": "不报了", "payload": "/deny"}],
+        )
+        return []
+
 
 def _attachments(session, user, ids: list[str]):
     """Upload ids of this user → ticket attachments; files of others or unknown ids are skipped."""
@@ -121,6 +162,10 @@ class ActionSubmitRepair(BlockingAction):
         from shuiwu.services.tickets import CATEGORY_LABELS, create_ticket
 
         reset = [SlotSet(s, None) for s in FORM_SLOTS["repair_form"]]
+        if tracker.get_slot("repair_confirm") is not True:
+            # Only reachable if the form ended some other way than the resident's yes.
+            dispatcher.utter_message(text=messages.REPAIR_NOT_CONFIRMED)
+            return reset
         with db() as session:
             found = resolve_household(session, tracker, dispatcher, "report_repair")
             if not found.ok:

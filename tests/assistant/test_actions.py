@@ -23,7 +23,12 @@ from actions.fallback import ActionFallback
 from actions.forms import ActionCancelForm, ActionCheckHousehold
 from actions.meter import ActionSubmitMeterReading, ValidateMeterReadingForm
 from actions.pay import ActionSubmitPayment, ValidatePaymentForm
-from actions.repair import ActionRepairStatus, ActionSubmitRepair, ValidateRepairForm
+from actions.repair import (
+    ActionAskRepairConfirm,
+    ActionRepairStatus,
+    ActionSubmitRepair,
+    ValidateRepairForm,
+)
 from actions.usage import ActionShowUsage
 from shuiwu.models import BillLine, BillStatus, ChargeKind, Payment, Reading, ReadingStatus, Ticket
 from tests.api.homes import make_home
@@ -214,9 +219,9 @@ def test_repair_form_correction_and_ticket(session, resident_a, resident_b):
     assert slot_events(events)["repair_location"] == "三楼卫生间"
     assert "已把位置改为“三楼卫生间”" in texts(messages)
 
-    messages, events = say(ActionSubmitRepair(), "明天上午", "report_repair", who, slots={
+    messages, events = say(ActionSubmitRepair(), "确认提交", "affirm", who, slots={
         **filled, "repair_location": "三楼卫生间", "repair_description": "水管接头一直在滴水",
-        "repair_contact_time": "明天上午"})
+        "repair_contact_time": "明天上午", "repair_confirm": True})
     ticket = session.scalars(select(Ticket)).one()
     assert ticket.household_id == home.id and ticket.reporter_id == user.id
     assert "三楼卫生间" in ticket.description and ticket.category.value == "leak"
@@ -229,6 +234,51 @@ def test_repair_form_correction_and_ticket(session, resident_a, resident_b):
     other, _ = say(ActionRepairStatus(), f"{ticket.ticket_no}处理到哪了", "repair_status", auth(resident_b[0]),
                    entities=[{"entity": "ticket_no", "value": ticket.ticket_no}])
     assert "未找到该报修单" in texts(other) and "三楼" not in texts(other)
+
+
+REPAIR_FILLED = {"repair_category": "leak", "repair_location": "三楼卫生间",
+                 "repair_description": "水管接头一直在滴水", "repair_contact_time": "明天上午",
+                 "requested_slot": "repair_confirm"}
+
+
+def test_the_repair_summary_shows_what_will_be_filed(session, resident_a):
+    user, home = resident_a
+    shown, events = say(ActionAskRepairConfirm(), "明天上午", "inform", auth(user),
+                        slots={**REPAIR_FILLED, "account_no": home.account_no,
+                               "repair_uploads": ["11", "12"]}, active_loop="repair_form")
+    text = texts(shown)
+    for part in ("漏水", "三楼卫生间", "水管接头一直在滴水", "明天上午", "照片/视频：2 个"):
+        assert part in text, text
+    assert [b["title"] for b in shown[0]["buttons"]] == ["确认提交", "不报了"]
+    assert events == [] and session.scalars(select(Ticket)).all() == []
+
+
+@pytest.mark.parametrize("text,intent,confidence", [
+    ("阿巴阿巴", "affirm", 0.78), ("🤔🤔", "nlu_fallback", 0.9), ("差不多吧", "affirm", 0.95),
+    ("三楼卫生间", "inform", 0.99)])
+def test_an_unclear_answer_to_the_repair_summary_files_nothing(session, resident_a, text, intent,
+                                                              confidence):
+    user, home = resident_a
+    t = tracker(text, intent, sender=auth(user)["sender"], metadata=auth(user)["metadata"],
+                slots={**REPAIR_FILLED, "account_no": home.account_no}, active_loop="repair_form",
+                confidence=confidence)
+    dispatcher = CollectingDispatcher()
+    assert ValidateRepairForm().validate_repair_confirm(text, dispatcher, t, {}) == {"repair_confirm": None}
+    assert texts(dispatcher.messages) == messages.REPAIR_CONFIRM_UNCLEAR
+    # Were the form to end some other way, the submit step still files nothing.
+    shown, events = run(ActionSubmitRepair(), t)
+    assert "没有提交" in texts(shown) and slot_events(events)["repair_location"] is None
+    assert session.scalars(select(Ticket)).all() == []
+
+
+@pytest.mark.parametrize("text", ["确认提交", "确认", "好的", "/affirm"])
+def test_a_plain_yes_to_the_repair_summary_is_taken(resident_a, text):
+    user, home = resident_a
+    t = tracker(text, "affirm", sender=auth(user)["sender"], metadata=auth(user)["metadata"],
+                slots={**REPAIR_FILLED, "account_no": home.account_no}, active_loop="repair_form")
+    dispatcher = CollectingDispatcher()
+    assert ValidateRepairForm().validate_repair_confirm(True, dispatcher, t, {}) == {"repair_confirm": True}
+    assert dispatcher.messages == []
 
 
 def test_cancelling_a_form_clears_it():

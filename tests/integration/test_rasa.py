@@ -194,17 +194,30 @@ def test_a_repair_form_with_a_digression_and_a_correction(stack, residents):
     assert "描述" in faq.splitlines()[-1] or "描述" in faq  # answered, then the form asks again
     assert "已把位置改为“四楼厨房水槽下面”" in say("不对，是四楼厨房水槽下面")
     assert "联系" in say("接头一直在滴水，下面的柜子都湿了")
-    done = say("明天上午九点以后")
-    assert "报修已提交" in done, done
     engine = create_engine(stack.database_url)
-    try:
+
+    def tickets() -> list[str]:
         with engine.connect() as conn:
-            description = conn.execute(
-                text("SELECT description FROM tickets WHERE reporter_id = :u ORDER BY id DESC"), {"u": a_id}
-            ).scalar()
+            return list(conn.execute(
+                text("SELECT description FROM tickets WHERE reporter_id = :u"), {"u": a_id}).scalars())
+
+    try:
+        summary = say("明天上午九点以后")
+        # Nothing is filed before the resident has seen the summary and said yes.
+        assert "请核对报修信息" in summary and "四楼厨房水槽下面" in summary, summary
+        assert "明天上午九点以后" in summary and tickets() == []
+        assert messages.REPAIR_CONFIRM_UNCLEAR in say("阿巴阿巴")
+        assert tickets() == []
+        changed = say("不对，联系时间改成明天下午三点以后")
+        assert "明天下午三点以后" in changed and "请核对报修信息" in changed, changed
+        assert tickets() == []
+        done = say("/affirm")
+        assert "报修已提交" in done, done
+        [description] = tickets()
     finally:
         engine.dispose()
     assert "四楼厨房水槽下面" in description and "滴水" in description
+    assert "明天下午三点以后" in description and "明天上午九点以后" not in description
     assert "已提交" in say("我的报修进度怎么样了")
 
 
