@@ -94,6 +94,16 @@ def read_meter(
     _each(photos, lambda data: [read(data[0], layout).as_dict()], as_json, lambda r: r)
 
 
+def _crop_pool(pool: str) -> str | None:
+    """The `--pool` option of synth and eval: a pool of held-out crops, or None for all of them."""
+    from vision import datasets
+
+    if pool not in (*datasets.POOLS, "all"):
+        typer.echo(f"错误：--pool 只能是 {'、'.join(datasets.POOLS)} 或 all", err=True)
+        raise typer.Exit(1)
+    return None if pool == "all" else pool
+
+
 @vision_app.command(
     "synth",
     help="生成带已知读数的合成水表照片（真实留出裁剪图合成）/ "
@@ -104,19 +114,18 @@ def synth_photos(
     count: Annotated[int, typer.Option("-n", help="张数 / how many")] = 50,
     seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 7,
     pool: Annotated[
-        str | None,
+        str,
         typer.Option(
-            help="只用 calibration 或 evaluation 半边留出裁剪图 / only this pool of held-out crops"
+            help="用哪一半留出裁剪图：calibration、evaluation 或 all（默认）/ which half of the "
+            "held-out crops"
         ),
-    ] = None,
+    ] = "all",
 ) -> None:
     import csv
 
-    from vision import datasets, synth
+    from vision import synth
 
-    if pool is not None and pool not in datasets.POOLS:
-        typer.echo(f"错误：--pool 只能是 {'、'.join(datasets.POOLS)}", err=True)
-        raise typer.Exit(1)
+    pool = _crop_pool(pool)
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "labels.csv", "w", newline="") as f:
@@ -213,11 +222,9 @@ def vision_eval(
     if not (root / "meter_digits" / "labels.csv").is_file():
         typer.echo(f"错误：找不到数据集 {root}/meter_digits/labels.csv", err=True)
         raise typer.Exit(1)
-    if pool not in (*ds.POOLS, "all"):
-        typer.echo(f"错误：--pool 只能是 {'、'.join(ds.POOLS)} 或 all", err=True)
-        raise typer.Exit(1)
+    crops = _crop_pool(pool)
     if photos:
-        _eval_photos(photos, seed, root, as_json, None if pool == "all" else pool)
+        _eval_photos(photos, seed, root, as_json, crops)
         return
     report = evaluate(root)
     if as_json:

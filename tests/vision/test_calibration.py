@@ -182,8 +182,17 @@ def test_synth_refuses_an_unknown_pool_and_writes_nothing(tmp_path):
     out = tmp_path / "photos"
     result = shuiwu("vision", "synth", str(out), "-n", "1", "--pool", "训练")
     assert result.returncode == 1
-    assert "--pool 只能是 calibration、evaluation" in result.stderr
+    assert "--pool 只能是 calibration、evaluation 或 all" in result.stderr
     assert not out.exists()
+
+
+@needs_datasets[0]
+def test_the_photo_evaluation_refuses_an_unknown_pool_as_synth_does():
+    from tests.vision.test_cli_vision import shuiwu
+
+    result = shuiwu("vision", "eval", "--photos", "1", "--pool", "训练")
+    assert result.returncode == 1
+    assert "--pool 只能是 calibration、evaluation 或 all" in result.stderr
 
 
 def test_the_evaluation_puts_readings_through_the_services_history_checks():
