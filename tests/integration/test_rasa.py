@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -67,6 +68,7 @@ def residents(stack):
     from shuiwu.billing.tariffs import ensure_default_tariffs
     from shuiwu.models import BillStatus, Role
     from shuiwu.services import accounts
+    from shuiwu.timeutil import today_local
     from tests.api.homes import make_home
 
     with stack.chat.session() as session:
@@ -77,7 +79,12 @@ def residents(stack):
         b = accounts.create_user(session, None, username=f"rasa_b_{tag}", password="Qinghe2026water",
                                  role=Role.RESIDENT)
         session.commit()
-        home_a = make_home(session, f"31{uuid.uuid4().int % 10**8:08d}", owner=a)
+        # "上个月" is read by the app against today's date: last month's bill is the unpaid one.
+        last = today_local().replace(day=1) - timedelta(days=1)
+        before = last.replace(day=1) - timedelta(days=1)
+        home_a = make_home(session, f"31{uuid.uuid4().int % 10**8:08d}", owner=a, bills=(
+            (before.replace(day=1), "71.30", BillStatus.PAID),
+            (last.replace(day=1), "86.72", BillStatus.UNPAID)))
         home_b = make_home(session, f"32{uuid.uuid4().int % 10**8:08d}", owner=b,
                            bills=((10, "123.45", BillStatus.UNPAID),))
         return (a.id, home_a.account_no), (b.id, home_b.account_no)
