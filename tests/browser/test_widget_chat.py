@@ -99,6 +99,47 @@ def test_a_resident_chats_in_the_widget_on_a_phone(stack, resident_name, open_pa
     expect(page.get_by_role("log", name="对话记录")).to_contain_text("我家这个月水费多少")
 
 
+def test_a_repair_is_filed_only_after_the_summary_is_confirmed(stack, open_page):
+    from sqlalchemy import func, select
+
+    from shuiwu.models import Ticket, User
+
+    name = stack.new_resident("widget_repair")
+    with stack.session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == name))
+
+    def tickets() -> int:
+        with stack.session() as session:
+            return session.scalar(select(func.count(Ticket.id)).where(Ticket.reporter_id == user_id))
+
+    page = open_page(width=360, height=740)
+    page.goto(stack.app + "/login")
+    sign_in(page, stack.app, name)
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    page.get_by_role("button", name="在线客服").click()
+    dialog = page.get_by_role("dialog", name="智慧水务在线客服")
+    log = dialog.get_by_role("log", name="对话记录")
+    box = dialog.get_by_role("textbox", name="输入您的问题")
+    expect(log).to_contain_text("您好")
+
+    for text, asked in (("家里厨房水管漏水了", "具体位置"), ("厨房水槽下面", "描述"),
+                        ("接头一直滴水", "联系"), ("明天上午", "请核对报修信息")):
+        box.fill(text)
+        box.press("Enter")
+        expect(log.locator(".msg.bot").last).to_contain_text(asked, timeout=60_000)
+    summary = log.locator(".msg.bot").last
+    # The summary is a readable list, with the resident's own words, and nothing is filed yet.
+    expect(summary.locator("li")).to_have_count(4)
+    expect(summary).to_contain_text("厨房水槽下面")
+    expect(summary).to_contain_text("明天上午")
+    assert tickets() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "360px 宽度下出现横向滚动"
+
+    log.get_by_role("group", name="快捷回复").last.get_by_role("button", name="确认提交").click()
+    expect(log.locator(".msg.bot").last).to_contain_text("报修已提交", timeout=60_000)
+    assert tickets() == 1
+
+
 def test_an_anonymous_visitor_on_another_site_is_asked_to_log_in(stack, open_page):
     page = open_page()
     page.set_content(
