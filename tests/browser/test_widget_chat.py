@@ -42,17 +42,22 @@ def meter_photo() -> bytes:
     return out.getvalue()
 
 
-def test_a_resident_chats_in_the_widget_on_a_phone(stack, resident_name, open_page):
+def open_chat_on_a_phone(stack, open_page, username: str):
+    """A phone-sized page, signed in as `username`, with the chat window open and greeted."""
     page = open_page(width=360, height=740)
     page.goto(stack.app + "/login")
-    sign_in(page, stack.app, resident_name)
+    sign_in(page, stack.app, username)
     expect(page).not_to_have_url(re.compile(r"/login"))
-
     page.get_by_role("button", name="在线客服").click()
     dialog = page.get_by_role("dialog", name="智慧水务在线客服")
     expect(dialog).to_be_visible()
     log = dialog.get_by_role("log", name="对话记录")
     expect(log).to_contain_text("您好")
+    return page, dialog, log
+
+
+def test_a_resident_chats_in_the_widget_on_a_phone(stack, resident_name, open_page):
+    page, dialog, log = open_chat_on_a_phone(stack, open_page, resident_name)
     expect(dialog).to_contain_text("已登录")
     box = dialog.get_by_role("textbox", name="输入您的问题")
     expect(box).to_be_focused()
@@ -112,15 +117,8 @@ def test_a_repair_is_filed_only_after_the_summary_is_confirmed(stack, open_page)
         with stack.session() as session:
             return session.scalar(select(func.count(Ticket.id)).where(Ticket.reporter_id == user_id))
 
-    page = open_page(width=360, height=740)
-    page.goto(stack.app + "/login")
-    sign_in(page, stack.app, name)
-    expect(page).not_to_have_url(re.compile(r"/login"))
-    page.get_by_role("button", name="在线客服").click()
-    dialog = page.get_by_role("dialog", name="智慧水务在线客服")
-    log = dialog.get_by_role("log", name="对话记录")
+    page, dialog, log = open_chat_on_a_phone(stack, open_page, name)
     box = dialog.get_by_role("textbox", name="输入您的问题")
-    expect(log).to_contain_text("您好")
 
     for text, asked in (("家里厨房水管漏水了", "具体位置"), ("厨房水槽下面", "描述"),
                         ("接头一直滴水", "联系"), ("明天上午", "请核对报修信息")):
