@@ -133,33 +133,13 @@ class ActionAskRepairConfirm(BlockingAction):
         return []
 
 
-def _attachments(session, user, ids: list[str]):
-    """Upload ids of this user → ticket attachments; files of others or unknown ids are skipped."""
-    from shuiwu.services.tickets import NewAttachment
-
-    try:
-        from shuiwu.services.uploads import get_upload
-    except ImportError:  # uploads not installed in this build: keep nothing we cannot verify
-        return [], len(ids)
-    found, skipped = [], 0
-    for raw in ids:
-        try:
-            upload = get_upload(session, user, int(raw))
-        except (DomainError, ValueError):
-            skipped += 1
-            continue
-        found.append(NewAttachment(kind=upload.kind, storage_key=f"upload:{upload.id}",
-                                   content_type=upload.content_type, size_bytes=upload.size))
-    return found, skipped
-
-
 class ActionSubmitRepair(BlockingAction):
     def name(self) -> str:
         return "action_submit_repair"
 
     def work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         from shuiwu.models import TicketCategory
-        from shuiwu.services.tickets import CATEGORY_LABELS, create_ticket
+        from shuiwu.services.tickets import CATEGORY_LABELS, attachments_from_uploads, create_ticket
 
         reset = [SlotSet(s, None) for s in FORM_SLOTS["repair_form"]]
         if tracker.get_slot("repair_confirm") is not True:
@@ -170,7 +150,8 @@ class ActionSubmitRepair(BlockingAction):
             found = resolve_household(session, tracker, dispatcher, "report_repair")
             if not found.ok:
                 return reset
-            files, skipped = _attachments(session, found.user, list(tracker.get_slot("repair_uploads") or []))
+            files, skipped = attachments_from_uploads(
+                session, found.user, list(tracker.get_slot("repair_uploads") or []))
             try:
                 ticket = create_ticket(
                     session, found.user, found.household.id,

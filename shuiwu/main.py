@@ -31,6 +31,7 @@ from shuiwu.api.routes import (
     outbox,
     payments,
     readings,
+    tickets,
     uploads,
     webhook,
 )
@@ -84,7 +85,7 @@ def create_app() -> FastAPI:
 
     for module in (
         health, auth, households, bindings, notifications, admin, outbox, webhook,
-        kb, readings, documents, forecasts, chat, uploads, payments,
+        kb, readings, documents, forecasts, chat, uploads, payments, tickets,
     ):
         app.include_router(module.router)
     _mount_docs(app)

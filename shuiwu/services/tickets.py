@@ -1,5 +1,6 @@
 """Repair tickets (报修工单): a resident files one for a household bound to them, follows its
-progress, and lists their own. Staff see every ticket of the households they may see.
+progress, and lists their own. Customer service see and dispatch every ticket; field repair
+staff see the ones assigned to them.
 
 Everything a resident typed is checked for length; another household's ticket answers exactly
 like a missing one, so ticket numbers cannot be probed.
@@ -46,14 +47,17 @@ CATEGORY_LABELS = {
     TicketCategory.METER_FAULT: "水表故障",
     TicketCategory.OTHER: "其他",
 }
-STATUS_LABELS = {
-    TicketStatus.SUBMITTED: "已提交，等待派单",
-    TicketStatus.ASSIGNED: "已派单，维修人员将与您联系",
-    TicketStatus.IN_PROGRESS: "处理中",
-    TicketStatus.RESOLVED: "已修好",
-    TicketStatus.CLOSED: "已关闭",
-    TicketStatus.CANCELLED: "已撤销",
+# Each status: its short name (a step of the progress) and what it means for the resident.
+_STATUS_TEXT = {
+    TicketStatus.SUBMITTED: ("已提交", "已提交，等待派单"),
+    TicketStatus.ASSIGNED: ("已派单", "已派单，维修人员将与您联系"),
+    TicketStatus.IN_PROGRESS: ("维修中", "处理中"),
+    TicketStatus.RESOLVED: ("已修好", "已修好"),
+    TicketStatus.CLOSED: ("已关闭", "已关闭"),
+    TicketStatus.CANCELLED: ("已撤销", "已撤销"),
 }
+STATUS_LABELS = {status: text for status, (_, text) in _STATUS_TEXT.items()}
+STATUS_VERBS = {status: name for status, (name, _) in _STATUS_TEXT.items()}
 OPEN_STATUSES = (TicketStatus.SUBMITTED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS)
 
 # Words residents use for each kind of problem, most specific first.
@@ -167,19 +171,12 @@ def _visible(actor: User):
 
 
 def get_ticket(session: Session, actor: User, ticket_no: str) -> Ticket:
-    """A ticket by its number, if the actor may see it (same answer as a missing one if not)."""
+    """A ticket by its number, if the actor may see it (same answer as a missing one if not):
+    residents their households', customer service all, field repair the ones assigned to them."""
     number = (ticket_no or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{1,2}\d{8,14}", number):
         raise NotFound(NOT_FOUND)
-    query = select(Ticket).options(selectinload(Ticket.events)).where(Ticket.ticket_no == number)
-    if not is_staff(actor):
-        query = query.where(_visible(actor))
-    ticket = session.scalar(query)
-    if ticket is None:
-        raise NotFound(NOT_FOUND)
-    if is_staff(actor) and ticket.household_id is not None:
-        get_household(session, actor, ticket.household_id, Access.HOUSEHOLD)  # audited
-    return ticket
+    return _one_visible(session, actor, Ticket.ticket_no == number)
 
 
 def list_tickets(
@@ -205,3 +202,216 @@ def status_text(ticket: Ticket) -> str:
     when = last.astimezone(LOCAL_TZ).strftime("%m月%d日 %H:%M") if last else ""
     return (f"报修单 {ticket.ticket_no}（{CATEGORY_LABELS[ticket.category]}）："
             f"{STATUS_LABELS[ticket.status]}，更新于 {when}")
+
+
+# --- Following a ticket through: dispatch, repair, the resident's confirmation ------------------
+#
+# Customer service (and admins) dispatch: they see every ticket, assign it to a field repair
+# colleague and may move or cancel it. Field repair staff see only the tickets assigned to them and
+# move them along (on the way, being repaired, repaired). The resident who may see a ticket can
+# withdraw it before work starts, and once it is repaired either confirm it (closed) or say it is
+# not fixed (back to being repaired). Every move is an event the resident sees as progress, and a
+# move made by someone else notifies the reporter.
+
+NOT_DISPATCHER = "只有客服人员可以派单"
+NOT_ASSIGNEE_STAFF = "请选择一位在岗的维修人员"
+NOTE_NEEDED = {
+    TicketStatus.RESOLVED: "请写明处理结果",
+    TicketStatus.CANCELLED: "请写明撤销原因",
+}
+RESIDENT_REOPEN_NOTE = "请说明还有什么问题没有修好"
+ASSIGNED_NOTE = "已安排维修人员，会在您方便的时间与您联系"
+MAX_NOTE = 500
+# (from, to) each kind of actor may make.
+_REPAIR_MOVES = {
+    (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS),
+    (TicketStatus.ASSIGNED, TicketStatus.RESOLVED),
+    (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED),
+}
+_DISPATCH_MOVES = _REPAIR_MOVES | {
+    (TicketStatus.SUBMITTED, TicketStatus.CANCELLED),
+    (TicketStatus.ASSIGNED, TicketStatus.CANCELLED),
+    (TicketStatus.IN_PROGRESS, TicketStatus.CANCELLED),
+    (TicketStatus.RESOLVED, TicketStatus.CLOSED),
+    (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS),
+}
+_RESIDENT_MOVES = {
+    (TicketStatus.SUBMITTED, TicketStatus.CANCELLED),
+    (TicketStatus.ASSIGNED, TicketStatus.CANCELLED),
+    (TicketStatus.RESOLVED, TicketStatus.CLOSED),
+    (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS),
+}
+
+
+def allowed_moves(actor: User) -> set[tuple[TicketStatus, TicketStatus]]:
+    """The (from, to) moves this actor may make on a ticket they can see."""
+    if not is_staff(actor):
+        return _RESIDENT_MOVES
+    return _DISPATCH_MOVES if may_dispatch(actor) else _REPAIR_MOVES
+
+
+def may_dispatch(actor: User) -> bool:
+    from shuiwu.models import StaffFunction
+
+    return actor.role is Role.ADMIN or (
+        actor.role is Role.STAFF and actor.staff_function is StaffFunction.CUSTOMER_SERVICE
+    )
+
+
+def _is_field_repair(actor: User) -> bool:
+    from shuiwu.models import StaffFunction
+
+    return actor.role is Role.STAFF and actor.staff_function is StaffFunction.FIELD_REPAIR
+
+
+def _with_details():
+    return (selectinload(Ticket.events), selectinload(Ticket.attachments))
+
+
+def ticket_by_id(session: Session, actor: User, ticket_id: int) -> Ticket:
+    """A ticket the actor may see: the resident's own households', every one for customer
+    service, the ones assigned to them for field repair; anything else is "not found"."""
+    return _one_visible(session, actor, Ticket.id == ticket_id)
+
+
+def _one_visible(session: Session, actor: User, condition) -> Ticket:
+    query = select(Ticket).options(*_with_details()).where(condition)
+    if not is_staff(actor):
+        query = query.where(_visible(actor))
+    elif not may_dispatch(actor):
+        query = query.where(Ticket.assignee_id == actor.id)
+    ticket = session.scalar(query)
+    if ticket is None:
+        raise NotFound(NOT_FOUND)
+    if is_staff(actor) and ticket.household_id is not None:
+        get_household(session, actor, ticket.household_id, Access.HOUSEHOLD)  # audited
+    return ticket
+
+
+def staff_queue(
+    session: Session, actor: User, *, status: TicketStatus | None = None, mine: bool = False,
+    limit: int = 100,
+) -> list[Ticket]:
+    """Tickets for the console, oldest open first: all of them for customer service, the
+    assigned ones for field repair (`mine` narrows customer service to their own too)."""
+    if not is_staff(actor):
+        raise Forbidden("仅工作人员可以查看报修工单")
+    query = select(Ticket).options(*_with_details())
+    if not may_dispatch(actor) or mine:
+        query = query.where(Ticket.assignee_id == actor.id)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    else:
+        query = query.where(Ticket.status.in_(OPEN_STATUSES + (TicketStatus.RESOLVED,)))
+    query = query.order_by(Ticket.created_at, Ticket.id).limit(max(1, min(limit, 500)))
+    tickets = list(session.scalars(query))
+    if tickets:
+        audit.record(session, actor, "ticket.list", "ticket", None, count=len(tickets),
+                     status=status.value if status else "open")
+    return tickets
+
+
+def repair_staff(session: Session, actor: User) -> list[User]:
+    """Active field repair staff a dispatcher may assign to."""
+    from shuiwu.models import StaffFunction
+
+    if not may_dispatch(actor):
+        raise Forbidden(NOT_DISPATCHER)
+    return list(session.scalars(
+        select(User).where(User.role == Role.STAFF, User.staff_function == StaffFunction.FIELD_REPAIR,
+                           User.is_active.is_(True)).order_by(User.username)
+    ))
+
+
+def _note(note: str | None) -> str | None:
+    text = re.sub(r"\s+", " ", note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"说明太长了，请控制在 {MAX_NOTE} 字以内", field="note")
+    return text or None
+
+
+def _move(session: Session, actor: User, ticket: Ticket, to: TicketStatus, note: str | None) -> Ticket:
+    """Record the move and tell the reporter when someone else made it."""
+    event = TicketEvent(actor_id=actor.id, from_status=ticket.status, to_status=to, note=note)
+    ticket.events.append(event)
+    ticket.status = to
+    ticket.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "ticket.status", "ticket", ticket.id,
+                 from_status=event.from_status.value if event.from_status else None, to_status=to.value)
+    if ticket.reporter_id is not None and ticket.reporter_id != actor.id:
+        from shuiwu.services import notifications
+
+        body = f"报修单 {ticket.ticket_no}（{CATEGORY_LABELS[ticket.category]}）：{STATUS_LABELS[to]}。"
+        if note:
+            body += f"说明：{note}"
+        if to is TicketStatus.RESOLVED:
+            body += "如果问题还在，请在“报修”页面点“还没修好”。"
+        notifications.notify(session, ticket.reporter_id, "ticket_status",
+                             f"报修进度：{STATUS_VERBS[to]}", body)
+    return ticket
+
+
+def assign(session: Session, actor: User, ticket_id: int, assignee_id: int,
+           note: str | None = None) -> Ticket:
+    """Dispatch (or re-dispatch) an open ticket to a field repair colleague."""
+    if not may_dispatch(actor):
+        raise Forbidden(NOT_DISPATCHER)
+    ticket = ticket_by_id(session, actor, ticket_id)
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidInput(f"这张报修单{STATUS_LABELS[ticket.status]}，不能再派单", field="status")
+    assignee = session.get(User, assignee_id)
+    if assignee is None or not assignee.is_active or not _is_field_repair(assignee):
+        raise InvalidInput(NOT_ASSIGNEE_STAFF, field="assignee_id")
+    ticket.assignee_id = assignee.id
+    # The note is the resident's to read: never a staff account name.
+    text = _note(note) or ASSIGNED_NOTE
+    if ticket.status is TicketStatus.SUBMITTED:
+        return _move(session, actor, ticket, TicketStatus.ASSIGNED, text)
+    ticket.events.append(TicketEvent(actor_id=actor.id, from_status=ticket.status,
+                                     to_status=ticket.status, note=text))
+    session.flush()
+    audit.record(session, actor, "ticket.reassign", "ticket", ticket.id, assignee_id=assignee.id)
+    return ticket
+
+
+def change_status(session: Session, actor: User, ticket_id: int, to: TicketStatus | str,
+                  note: str | None = None) -> Ticket:
+    """Move a ticket along, if this actor may make this move from where it is."""
+    try:
+        to = TicketStatus(to)
+    except ValueError:
+        raise InvalidInput("未知的工单状态", field="status") from None
+    ticket = ticket_by_id(session, actor, ticket_id)
+    if (ticket.status, to) not in allowed_moves(actor):
+        raise InvalidInput(
+            f"这张报修单目前{STATUS_LABELS[ticket.status]}，不能改为“{STATUS_VERBS.get(to, to.value)}”",
+            field="status",
+        )
+    text = _note(note)
+    reopen = not is_staff(actor) and to is TicketStatus.IN_PROGRESS
+    if text is None and (to in NOTE_NEEDED and is_staff(actor) or reopen):
+        raise InvalidInput(RESIDENT_REOPEN_NOTE if reopen else NOTE_NEEDED[to], field="note")
+    if text is None and not is_staff(actor):
+        text = {TicketStatus.CANCELLED: "居民撤销报修", TicketStatus.CLOSED: "居民确认已修好"}.get(to)
+    return _move(session, actor, ticket, to, text)
+
+
+def attachments_from_uploads(session: Session, actor: User, upload_ids: Iterable) -> tuple[list[NewAttachment], int]:
+    """The actor's own uploads as ticket attachments, and how many ids were not theirs or unknown."""
+    from shuiwu.errors import DomainError
+    from shuiwu.services.uploads import get_upload
+
+    found, skipped = [], 0
+    for raw in upload_ids:
+        try:
+            upload = get_upload(session, actor, int(raw))
+        except (DomainError, ValueError, TypeError):
+            skipped += 1
+            continue
+        if upload.owner_id != actor.id:  # staff may read uploads; they attach only their own
+            skipped += 1
+            continue
+        found.append(NewAttachment(kind=upload.kind, storage_key=f"upload:{upload.id}",
+                                   content_type=upload.content_type, size_bytes=upload.size))
+    return found, skipped

@@ -68,6 +68,9 @@ COVERED: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/readings/photos/{photo_id}/approve"): {},
     ("POST", "/api/v1/readings/photos/{photo_id}/correct"): {"value": "1.000"},
     ("POST", "/api/v1/readings/photos/{photo_id}/reject"): {"note": "不是本户"},
+    ("GET", "/api/v1/tickets/{ticket_id}"): None,
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): {"status": "cancelled", "note": "不修了"},
+    ("POST", "/api/v1/tickets/{ticket_id}/assign"): {"assignee_id": 1},
 }
 # Routes with an id that a resident cannot aim at someone else's data, and why.
 _KB_SHARED = "knowledge-base entries are shared content, not a resident's data; writes are staff-only (403 for residents: tests/api/test_kb_editing.py)"
