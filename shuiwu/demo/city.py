@@ -29,6 +29,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("居民", "demo_resident", DEMO_PASSWORD, Role.RESIDENT.value),
     DemoAccount("居民（家庭）", "demo_family", DEMO_PASSWORD, Role.RESIDENT.value),
     DemoAccount("客服", "demo_staff", DEMO_PASSWORD, Role.STAFF.value),
+    DemoAccount("维修", "demo_repair", DEMO_PASSWORD, Role.STAFF.value),
     DemoAccount("管理员", "demo_admin", DEMO_PASSWORD, Role.ADMIN.value),
 ]
 
@@ -37,6 +38,7 @@ ACCOUNT_PROFILES: dict[str, dict] = {
     "demo_resident": {"display_name": "林晓雯"},
     "demo_family": {"display_name": "周建国"},
     "demo_staff": {"display_name": "客服 陈静", "staff_function": StaffFunction.CUSTOMER_SERVICE},
+    "demo_repair": {"display_name": "维修 王磊", "staff_function": StaffFunction.FIELD_REPAIR},
     "demo_admin": {"display_name": "系统管理员"},
 }
 

@@ -687,7 +687,8 @@ class _Seeder:
     def _tickets(self, household_ids: list[int], users: dict[str, User]) -> list[dict]:
         rng = self.rng
         n = max(6, min(100, len(household_ids) // 20))
-        staff = users["demo_staff"].id
+        # Customer service dispatch; the field repair colleague does the work.
+        staff, repair = users["demo_staff"].id, users["demo_repair"].id
         categories = {
             "leak": 34,
             "no_water": 14,
@@ -761,7 +762,7 @@ class _Seeder:
                     "ticket_no": f"BX{(created + LOCAL_OFFSET):%Y%m%d}{k + 1:04d}",
                     "household_id": household_ids[index],
                     "reporter_id": reporters.get(index),
-                    "assignee_id": staff
+                    "assignee_id": repair
                     if len(events) > 1 and events[1][0] != "cancelled"
                     else None,
                     "category": category,
@@ -783,7 +784,9 @@ class _Seeder:
                         "ticket_id": ids[p["ticket_no"]],
                         "actor_id": p["reporter_id"]
                         if status in ("submitted", "cancelled", "closed")
-                        else staff,
+                        else staff
+                        if status == "assigned"
+                        else repair,
                         "from_status": previous,
                         "to_status": TicketStatus(status),
                         "note": note,
