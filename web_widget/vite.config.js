@@ -37,5 +37,8 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['tests/**/*.test.js'],
     restoreMocks: true,
+    // Pages import Element Plus stylesheets (element-plus/es/.../style/css) themselves: let Vite,
+    // not Node, load them, or a test that opens such a page stops at the .css file.
+    server: { deps: { inline: [/element-plus/] } },
   },
 })

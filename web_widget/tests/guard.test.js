@@ -84,7 +84,14 @@ describe('the router with the real session store', () => {
     expect(router.currentRoute.value.name).toBe('home')
 
     await router.push('/repairs')
-    expect(router.currentRoute.value.meta.comingSoon).toBe(true)
+    expect(router.currentRoute.value.name).toBe('repairs')
+    await router.push('/console/tickets')
+    expect(router.currentRoute.value.name).toBe('console-tickets')
+    auth.$patch({ user: { id: 1, username: 'r', display_name: '居民', role: 'resident' } })
+    await router.push('/repairs')
+    await router.push('/console/tickets')
+    expect(router.currentRoute.value.name).toBe('home')
+    auth.$patch({ user: { id: 2, username: 's', display_name: '客服', role: 'staff' } })
 
     auth.$patch({ expiresAt: Date.now() - 1 })
     await router.push('/bills')

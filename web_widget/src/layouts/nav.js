@@ -5,7 +5,7 @@ const ITEMS = [
   { name: 'home', label: '首页', icon: HomeFilled },
   { name: 'bills', label: '账单', icon: Tickets },
   { name: 'console', label: '工作台', icon: Monitor, staffOnly: true },
-  { name: 'repairs', label: '报修', icon: Tools, soon: true },
+  { name: 'repairs', label: '报修', icon: Tools },
   { name: 'faq', label: '常见问题', icon: QuestionFilled },
   { name: 'forecast', label: '用水预测', icon: TrendCharts },
   { name: 'settings', label: '设置', icon: Setting },

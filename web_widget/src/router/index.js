@@ -87,6 +87,12 @@ export const routes = [
         meta: { title: '抄表审核', roles: STAFF },
       },
       {
+        path: 'console/tickets',
+        name: 'console-tickets',
+        component: () => import('@/views/console/TicketsView.vue'),
+        meta: { title: '报修工单', roles: STAFF },
+      },
+      {
         path: 'console/chats',
         name: 'console-chats',
         component: () => import('@/views/console/ChatsView.vue'),
@@ -99,15 +105,12 @@ export const routes = [
         component: () => import('@/views/ForecastView.vue'),
         meta: { title: '用水预测' },
       },
-      // Pages later issues fill in; until then they say so.
-      ...[
-        ['repairs', '报修'],
-      ].map(([path, title]) => ({
-        path,
-        name: path,
-        component: () => import('@/views/ComingSoonView.vue'),
-        meta: { title, comingSoon: true },
-      })),
+      {
+        path: 'repairs',
+        name: 'repairs',
+        component: () => import('@/views/RepairsView.vue'),
+        meta: { title: '报修' },
+      },
       {
         path: ':rest(.*)*',
         name: 'not-found',

@@ -58,6 +58,7 @@ export const NOTIFICATION_KIND = {
   password_changed: { text: '账号安全', type: 'danger' },
   binding: { text: '户号绑定', type: 'primary' },
   bill: { text: '账单', type: 'success' },
+  ticket_status: { text: '报修进度', type: 'primary' },
   system: { text: '系统通知', type: 'info' },
 }
 

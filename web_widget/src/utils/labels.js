@@ -29,6 +29,28 @@ export const GRANULARITY = {
 
 export const COMING_SOON = '该功能即将开放，敬请期待'
 
+export const TICKET_STATUS = {
+  submitted: { text: '待派单', type: 'warning' },
+  assigned: { text: '已派单', type: 'primary' },
+  in_progress: { text: '维修中', type: 'primary' },
+  resolved: { text: '已修好', type: 'success' },
+  closed: { text: '已关闭', type: 'info' },
+  cancelled: { text: '已撤销', type: 'info' },
+}
+
+export const TICKET_CATEGORIES = [
+  { value: 'leak', label: '漏水/爆管' },
+  { value: 'no_water', label: '无水' },
+  { value: 'low_pressure', label: '水压低' },
+  { value: 'water_quality', label: '水质问题' },
+  { value: 'meter_fault', label: '水表故障' },
+  { value: 'other', label: '其他' },
+]
+
+export function ticketStatus(code) {
+  return TICKET_STATUS[code] || { text: code || '未知', type: 'info' }
+}
+
 export function billStatus(code) {
   return BILL_STATUS[code] || { text: code || '未知', type: 'info' }
 }
