@@ -28,7 +28,7 @@ RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its inte
 GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the target; None = L2
 # Neither model's own interval is the error of the next week: LightGBM's held-out errors come
 # from a model fitted on less data before demand drifted, Prophet's Gaussian noise is too thin
-# for hourly bursts. On the 2021 tuning origins (`tuning.TUNING_ORIGINS`: 10 origins × 10 BWDF
+# for hourly bursts. On the 2021 tuning origins (`tuning.TUNING_ORIGINS_2021`: 10 origins × 10 BWDF
 # districts, 15,663 hours, none of them a 2022 evaluation origin) the raw 80 % / 95 % intervals
 # covered 75.6 % / 92.2 % (LightGBM) and 72.8 % / 87.8 % (Prophet); these factors on the offsets
 # from the point forecast give nominal coverage there (`python -m forecasting.tuning --calibrate

@@ -6,13 +6,34 @@ import numpy as np
 import pandas as pd
 
 from forecasting.backtest import ORIGINS
-from forecasting.tuning import TUNING_ORIGINS, needed_factors
+from forecasting.tuning import (
+    TUNING_ORIGINS,
+    TUNING_ORIGINS_2021,
+    TUNING_ORIGINS_2022,
+    needed_factors,
+    overlaps_evaluation,
+)
 from tests.forecasting.test_backtest import flat_forecast
 
 
 def test_tuning_never_looks_at_the_evaluation_weeks():
-    last_tuning_week_ends = max(pd.Timestamp(o) for o in TUNING_ORIGINS) + pd.Timedelta(days=7)
-    assert last_tuning_week_ends <= min(pd.Timestamp(o) for o in ORIGINS)
+    week = pd.Timedelta(days=7)
+    for origin in TUNING_ORIGINS:
+        start = pd.Timestamp(origin)
+        for evaluation in ORIGINS:
+            e = pd.Timestamp(evaluation)
+            assert start + week <= e or e + week <= start, (origin, evaluation)
+    assert not any(overlaps_evaluation(o) for o in TUNING_ORIGINS)
+    assert overlaps_evaluation("2022-09-12") and overlaps_evaluation("2022-03-10")
+    assert not overlaps_evaluation("2022-03-14")
+
+
+def test_tuning_origins_are_the_recorded_mondays():
+    assert len(TUNING_ORIGINS_2021) == 10 and len(TUNING_ORIGINS_2022) == 24
+    assert (*TUNING_ORIGINS_2021, *TUNING_ORIGINS_2022) == TUNING_ORIGINS
+    assert all(pd.Timestamp(o).dayofweek == 0 for o in TUNING_ORIGINS)
+    assert TUNING_ORIGINS_2022[0] == "2022-01-03" and TUNING_ORIGINS_2022[-1] == "2022-12-19"
+    assert "2022-09-12" not in TUNING_ORIGINS_2022 and "2022-12-05" not in TUNING_ORIGINS_2022
 
 
 def test_needed_factor_is_how_much_wider_the_band_had_to_be():
