@@ -140,3 +140,31 @@ def test_bad_arguments_are_refused():
         fit_predict(y, 24, "W")
     with pytest.raises(ValueError, match="model"):
         fit_predict(y, 24, "h", model="arima")
+
+
+def test_gbm_time_feature_keeps_counting_across_the_new_year():
+    from forecasting.models import _gbm_features
+
+    index = pd.date_range("2021-12-01", "2022-01-31 23:00", freq="h")
+    y = pd.Series(1.0, index=index)
+    days = _gbm_features(y, "h", "it-bwdf", None)["days"].to_numpy()
+    # Strictly increasing through 1 January: the newest stamps always lie beyond the history's.
+    assert (np.diff(days) > 0).all()
+    np.testing.assert_allclose(np.diff(days), 1 / 24)
+
+
+def test_gbm_follows_the_current_level_after_a_full_year():
+    # 53 weeks: a daily shape, and a level that rose by 1 a week over the first eight weeks
+    # (departures from the last four weeks' median were positive then) and has been flat since.
+    # The week forecast is the same time of year as that rise: with the day of the year as its
+    # time feature the model forecast last year's rise again; it must forecast the flat level.
+    index = pd.date_range("2021-01-04", periods=53 * 168, freq="h")
+    week = np.arange(len(index)) // 168
+    shape = 5 + 2 * np.sin(2 * np.pi * index.hour.to_numpy() / 24)
+    level = np.where(week < 8, week, 8.0) * 1.0
+    rng = np.random.default_rng(1)
+    y = pd.Series(shape + level + 0.05 * rng.standard_normal(len(index)), index=index, name="x")
+    fc = fit_predict(y.iloc[:-168], 168, "h", model="gbm", region="it-bwdf")
+    err = fc.yhat.to_numpy() - y.iloc[-168:].to_numpy()
+    assert abs(err[:24].mean()) < 0.1
+    assert np.abs(err).max() < 0.5  # the day of year: 0.96
