@@ -168,3 +168,17 @@ def test_gbm_follows_the_current_level_after_a_full_year():
     err = fc.yhat.to_numpy() - y.iloc[-168:].to_numpy()
     assert abs(err[:24].mean()) < 0.1
     assert np.abs(err).max() < 0.5  # the day of year: 0.96
+
+
+def test_auto_takes_the_naive_only_when_it_wins_by_the_margin():
+    from forecasting.models import _auto_choice
+
+    # Hourly: 10 % lower than LightGBM's backtest MAE, or LightGBM stays.
+    assert _auto_choice({"snaive": 0.95, "gbm": 1.0}, 0.1) == "gbm"
+    assert _auto_choice({"snaive": 0.85, "gbm": 1.0}, 0.1) == "snaive"
+    # Daily, no margin: the lowest of the three.
+    assert _auto_choice({"snaive": 0.95, "gbm": 1.0, "prophet": 0.97}, 0.0) == "snaive"
+    assert _auto_choice({"snaive": 1.2, "gbm": 1.0, "prophet": 0.97}, 0.0) == "prophet"
+    # Only the naive could be scored (too short for the others' backtests).
+    assert _auto_choice({"snaive": 1.0}, 0.1) == "snaive"
+    assert _auto_choice({}, 0.1) == "snaive"
