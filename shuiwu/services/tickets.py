@@ -21,6 +21,7 @@ from shuiwu.models import (
     BindingStatus,
     HouseholdMember,
     Role,
+    StaffFunction,
     Ticket,
     TicketAttachment,
     TicketCategory,
@@ -30,7 +31,7 @@ from shuiwu.models import (
 )
 from shuiwu.models._types import utcnow
 from shuiwu.services import audit
-from shuiwu.services.households import Access, get_household, is_staff
+from shuiwu.services.households import Access, get_household, is_staff, may_see_account_data
 from shuiwu.timeutil import LOCAL_TZ
 
 NOT_FOUND = "未找到该报修单，或您无权查看"
@@ -251,21 +252,32 @@ def allowed_moves(actor: User) -> set[tuple[TicketStatus, TicketStatus]]:
 
 
 def may_dispatch(actor: User) -> bool:
-    from shuiwu.models import StaffFunction
-
-    return actor.role is Role.ADMIN or (
-        actor.role is Role.STAFF and actor.staff_function is StaffFunction.CUSTOMER_SERVICE
-    )
+    """Customer service and admins: the same people who may see a household's accounts."""
+    return may_see_account_data(actor)
 
 
 def _is_field_repair(actor: User) -> bool:
-    from shuiwu.models import StaffFunction
-
     return actor.role is Role.STAFF and actor.staff_function is StaffFunction.FIELD_REPAIR
 
 
 def _with_details():
     return (selectinload(Ticket.events), selectinload(Ticket.attachments))
+
+
+# The name the pages use for each move (a resident's or staff's "back to repair" is a reopen).
+_ACTION_NAMES = {TicketStatus.IN_PROGRESS: "in_progress", TicketStatus.RESOLVED: "resolved",
+                 TicketStatus.CLOSED: "close", TicketStatus.CANCELLED: "cancel"}
+
+
+def actions_for(actor: User, ticket: Ticket) -> list[str]:
+    """What `actor` may do with `ticket` now: assign, in_progress, resolved, close, reopen,
+    cancel — the buttons a page shows."""
+    found = ["assign"] if may_dispatch(actor) and ticket.status in OPEN_STATUSES else []
+    for start, to in sorted(allowed_moves(actor), key=lambda m: list(TicketStatus).index(m[1])):
+        if start is ticket.status:
+            reopen = start is TicketStatus.RESOLVED and to is TicketStatus.IN_PROGRESS
+            found.append("reopen" if reopen else _ACTION_NAMES[to])
+    return found
 
 
 def ticket_by_id(session: Session, actor: User, ticket_id: int) -> Ticket:
@@ -313,8 +325,6 @@ def staff_queue(
 
 def repair_staff(session: Session, actor: User) -> list[User]:
     """Active field repair staff a dispatcher may assign to."""
-    from shuiwu.models import StaffFunction
-
     if not may_dispatch(actor):
         raise Forbidden(NOT_DISPATCHER)
     return list(session.scalars(
@@ -385,7 +395,7 @@ def change_status(session: Session, actor: User, ticket_id: int, to: TicketStatu
     ticket = ticket_by_id(session, actor, ticket_id)
     if (ticket.status, to) not in allowed_moves(actor):
         raise InvalidInput(
-            f"这张报修单目前{STATUS_LABELS[ticket.status]}，不能改为“{STATUS_VERBS.get(to, to.value)}”",
+            f"这张报修单目前{STATUS_LABELS[ticket.status]}，不能改为“{STATUS_VERBS[to]}”",
             field="status",
         )
     text = _note(note)

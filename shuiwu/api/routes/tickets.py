@@ -83,20 +83,6 @@ def _by(session, event) -> str:
     return "客服" if service.may_dispatch(actor) else "维修人员"
 
 
-def _actions(user: User, ticket: Ticket) -> list[str]:
-    moves = service.allowed_moves(user)
-    names = {TicketStatus.IN_PROGRESS: "in_progress", TicketStatus.RESOLVED: "resolved",
-             TicketStatus.CLOSED: "close", TicketStatus.CANCELLED: "cancel"}
-    found = []
-    if service.may_dispatch(user) and ticket.status in service.OPEN_STATUSES:
-        found.append("assign")
-    for start, to in sorted(moves, key=lambda m: list(TicketStatus).index(m[1])):
-        if start is ticket.status:
-            found.append("reopen" if start is TicketStatus.RESOLVED and to is TicketStatus.IN_PROGRESS
-                         else names[to])
-    return found
-
-
 def _out(session, user: User, ticket: Ticket) -> TicketOut:
     household = session.get(Household, ticket.household_id) if ticket.household_id else None
     out = TicketOut(
@@ -108,7 +94,7 @@ def _out(session, user: User, ticket: Ticket) -> TicketOut:
         events=[EventOut(at=e.at, status=e.to_status.value, label=service.STATUS_VERBS[e.to_status],
                          note=e.note, by=_by(session, e)) for e in ticket.events],
         attachments=[_attachment(a) for a in ticket.attachments],
-        actions=_actions(user, ticket),
+        actions=service.actions_for(user, ticket),
     )
     if is_staff(user):
         out.address = household.address if household else None
