@@ -108,8 +108,11 @@ def evaluate(
     origins=ORIGINS,
     workers: int = 2,
     use_weather: bool = True,
+    rows_csv: str | Path | None = None,
 ) -> dict:
-    """Backtest every district of the BWDF data; districts run in a process pool."""
+    """Backtest every district of the BWDF data; districts run in a process pool. `rows_csv`
+    also writes one row per (model, district, origin), for comparing variants origin by
+    origin."""
     inflows, weather = load_bwdf(datasets, use_weather)
     jobs = [(inflows[c], models, origins, weather, BWDF_REGION) for c in inflows.columns]
     began = time.perf_counter()
@@ -120,6 +123,8 @@ def evaluate(
         results = [_job(j) for j in jobs]
     wall = time.perf_counter() - began
     rows = [r for part in results for r in part]
+    if rows_csv:
+        pd.DataFrame(rows).to_csv(rows_csv, index=False)
     return summarize(rows, models, wall)
 
 

@@ -21,12 +21,26 @@ from forecasting.series import FREQS, check_freq
 
 WEATHER_REGRESSORS = ("temperature_c", "rain_mm", "humidity_pct")
 QUANTILES = (0.025, 0.10, 0.90, 0.975)
-# Training windows: enough for a yearly pattern, short enough for a district-week in < 2 s.
-TRAIN_DAYS = {"prophet": 365, "gbm": 365}
+# Training windows in days: enough for a yearly pattern, short enough for a district-week in
+# < 2 s. LightGBM's is per frequency: on hourly data it takes up to two years (chosen on the 2022
+# tuning origins, with its leaves and day of the year below; docs/forecasting.md); daily series
+# (households, districts' daily inflow) keep one year, their backtests were not rerun.
+TRAIN_DAYS = {"prophet": 365}
+GBM_TRAIN_DAYS = {"h": 730, "D": 365}
 SNAIVE_ERROR_WEEKS = 12  # past weeks of the naive's own errors that set its intervals
 RESIDUAL_WEEKS = 12  # past weeks of Prophet's residuals that can widen its intervals
 GBM_HUBER_MADS: float | None = 2.0  # Huber threshold in robust SDs of the target; None = L2
 TIME_ZERO = pd.Timestamp("2020-01-01")  # LightGBM's time feature counts days from here
+GBM_PARAMS = dict(
+    learning_rate=0.05, min_data_in_leaf=20,
+    bagging_fraction=0.8, bagging_freq=1, feature_fraction=0.9, num_threads=1,
+    verbose=-1, seed=0,
+)  # fmt: skip
+GBM_LEAVES = {"h": 15, "D": 31}
+GBM_ROUNDS = 300
+# The day of the year as a feature beside the count of days, when the window holds at least
+# this many days (None = never): only then does it link a day to the same day a year before.
+GBM_DAY_OF_YEAR_MIN_DAYS: dict[str, int | None] = {"h": 400, "D": None}
 # Neither model's own interval is the error of the next week: LightGBM's held-out errors come
 # from a model fitted on less data before demand drifted, Prophet's Gaussian noise is too thin
 # for hourly bursts. On the 2021 tuning origins (`tuning.TUNING_ORIGINS_2021`: 10 origins × 10 BWDF
@@ -227,7 +241,11 @@ def prophet_model(
 
 
 def _gbm_features(
-    y_ext: pd.Series, freq: str, region: str, weather: pd.DataFrame | None
+    y_ext: pd.Series,
+    freq: str,
+    region: str,
+    weather: pd.DataFrame | None,
+    day_of_year: bool = False,
 ) -> pd.DataFrame:
     """Calendar and weekly-lag features for every stamp of y_ext (history + horizon)."""
     period = season_length(freq)
@@ -245,6 +263,8 @@ def _gbm_features(
     # oldest rows, a year back. On the 2022 tuning origins: PI1/PI2/PI3 1.064/3.471/1.094 ->
     # 1.031/3.334/1.083; on 2021 (under a year of history) no change beyond noise.
     feats["days"] = (idx - TIME_ZERO) / pd.Timedelta(days=1)
+    if day_of_year:
+        feats["doy"] = idx.dayofyear
     feats["offday"] = days["offday"].reindex(day_of).to_numpy(dtype=float)
     feats["holiday"] = (days["holiday"].reindex(day_of) != "").to_numpy(dtype=float)
     feats["makeup"] = days["makeup_workday"].reindex(day_of).to_numpy(dtype=float)
@@ -279,29 +299,28 @@ def gbm_model(
 
     period = season_length(freq)
     notes: dict = {}
-    y = y.iloc[-TRAIN_DAYS["gbm"] * (24 if freq == "h" else 1) :]
+    y = y.iloc[-GBM_TRAIN_DAYS[freq] * (24 if freq == "h" else 1) :]
     index = future_index(y, horizon, freq)
     y_ext = pd.concat([y, pd.Series(np.nan, index=index)])
+    doy_min = GBM_DAY_OF_YEAR_MIN_DAYS[freq]
+    doy = doy_min is not None and (y.index[-1] - y.index[0]).days >= doy_min
     w = _weather_for(weather, y_ext.index)
     if w is not None:
         notes["regressors"] = list(w.columns)
     elif weather is not None:
         notes["regressors"] = "weather does not cover the period; fitted without it"
-    params = dict(
-        learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
-        bagging_fraction=0.8, bagging_freq=1, feature_fraction=0.9, num_threads=1,
-        verbose=-1, seed=0,
-    )  # fmt: skip
 
     def fit(train_y: pd.Series):
-        feats = _gbm_features(train_y, freq, region, None if w is None else w.loc[train_y.index])
+        feats = _gbm_features(
+            train_y, freq, region, None if w is None else w.loc[train_y.index], doy
+        )
         ok = train_y.notna() & feats["base"].notna()
         target = (train_y - feats["base"])[ok]
         data = lgb.Dataset(feats[ok], target)
         return lgb.train(
-            {**params, **_gbm_loss(target.to_numpy())},
+            {**GBM_PARAMS, "num_leaves": GBM_LEAVES[freq], **_gbm_loss(target.to_numpy())},
             data,
-            num_boost_round=300,
+            num_boost_round=GBM_ROUNDS,
             keep_training_booster=True,  # no text round-trip of the model: ~0.07 s a fit
         )
 
@@ -310,7 +329,8 @@ def gbm_model(
         series = series.copy()
         weather_all = None if w is None else w.loc[series.index]
         for block in range(start, len(series), period):
-            feats = _gbm_features(series, freq, region, weather_all).iloc[block : block + period]
+            feats = _gbm_features(series, freq, region, weather_all, doy)
+            feats = feats.iloc[block : block + period]
             base = feats["base"].to_numpy()
             fallback = _naive_values(series.iloc[:block], feats.index, freq)
             base = np.where(np.isnan(base), fallback, base)
@@ -323,7 +343,8 @@ def gbm_model(
     errors = np.array([])
     if not point_only and y.notna().sum() > 20 * period:
         trial = fit(y.iloc[:-hold])
-        feats = _gbm_features(y, freq, region, None if w is None else w.loc[y.index]).iloc[-hold:]
+        feats = _gbm_features(y, freq, region, None if w is None else w.loc[y.index], doy)
+        feats = feats.iloc[-hold:]
         base = feats["base"].to_numpy()
         errors = y.iloc[-hold:].to_numpy() - (base + trial.predict(feats))
         errors = errors[~np.isnan(errors)]

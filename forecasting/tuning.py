@@ -118,6 +118,7 @@ def main() -> None:
         metavar="MODULE.NAME=VALUE",
         help="try a variant, e.g. models.GBM_HUBER_MADS=None or cleaning.REPEAT_WEEKS=2",
     )
+    parser.add_argument("--rows", default=None, help="CSV of every (model, district, origin)")
     args = parser.parse_args()
     for item in args.set:  # worker processes are forked after this, so they see the variant
         target, value = item.split("=", 1)
@@ -129,7 +130,11 @@ def main() -> None:
     if chosen:
         origins = {"all": TUNING_ORIGINS, "2021": TUNING_ORIGINS_2021, "2022": TUNING_ORIGINS_2022}
         result = evaluate(
-            args.datasets, chosen, origins=origins[args.origins], workers=args.workers
+            args.datasets,
+            chosen,
+            origins=origins[args.origins],
+            workers=args.workers,
+            rows_csv=args.rows,
         )
         print(json.dumps(result, ensure_ascii=False, indent=1))
 

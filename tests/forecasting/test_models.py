@@ -182,3 +182,23 @@ def test_auto_takes_the_naive_only_when_it_wins_by_the_margin():
     # Only the naive could be scored (too short for the others' backtests).
     assert _auto_choice({"snaive": 1.0}, 0.1) == "snaive"
     assert _auto_choice({}, 0.1) == "snaive"
+
+
+def test_gbm_remembers_last_years_holiday_week_with_two_years_of_history():
+    # Nineteen months of an hourly daily shape; the first week of August the city empties
+    # (demand −20 %), both years. The weekly lags cannot know the second August is coming; with
+    # more than 400 days of history the day of the year links it to the same week a year before.
+    # (Without that feature the forecast misses the dip like the naive: 1.94 against 1.96 m³/h;
+    # with it 1.78. The count of days explains last year's dip as well, so trees split on
+    # either and only part of it carries over.)
+    index = pd.date_range("2021-01-04", "2022-08-07 23:00", freq="h")
+    shape = 10 + 3 * np.sin(2 * np.pi * index.hour.to_numpy() / 24)
+    away = (index.month == 8) & (index.day <= 7)
+    rng = np.random.default_rng(2)
+    y = pd.Series(shape * np.where(away, 0.8, 1.0), index=index, name="x")
+    y += 0.5 * rng.standard_normal(len(index))
+    week = y.loc["2022-08-01":].to_numpy()
+    fc = fit_predict(y.loc[:"2022-07-31 23:00"], 168, "h", model="gbm", region="it-bwdf")
+    err = np.abs(fc.yhat.to_numpy() - week).mean()
+    naive = np.abs(y.loc["2022-07-25":"2022-07-31 23:00"].to_numpy() - week).mean()
+    assert err < 0.95 * naive
