@@ -19,6 +19,8 @@ from forecasting.calendars import check_region, day_calendar, prophet_holidays
 from forecasting.cleaning import flag_outliers, position_in_week, season_length, weekly_profile
 from forecasting.series import FREQS, check_freq
 
+# Changes whenever what the models forecast changes; shown as the model's version on the page.
+MODEL_REVISION = "2026.12.07"
 WEATHER_REGRESSORS = ("temperature_c", "rain_mm", "humidity_pct")
 QUANTILES = (0.025, 0.10, 0.90, 0.975)
 # Training windows in days: enough for a yearly pattern, short enough for a district-week in

@@ -51,6 +51,16 @@ TUNING_ORIGINS_2022 = tuple(
 TUNING_ORIGINS = (*TUNING_ORIGINS_2021, *TUNING_ORIGINS_2022)
 LEVELS = {"80": 0.80, "95": 0.95}
 assert not any(overlaps_evaluation(o) for o in TUNING_ORIGINS)
+# A second held-out set, named after the fifth run of the 2022 evaluation weeks (whose six
+# weeks cannot tell the sign of a district's PI2 difference): every other Monday of 2021 from
+# 2021-05-24 (20 weeks of data, LightGBM's minimum for its held-out intervals) to 12-27 whose
+# week is not a 2021 tuning week. Never used to choose anything.
+HELD_OUT_ORIGINS_2021 = tuple(
+    str(d.date())
+    for d in pd.date_range("2021-05-24", "2021-12-27", freq="7D")
+    if not any(abs(d - pd.Timestamp(t)) < pd.Timedelta(days=7) for t in TUNING_ORIGINS_2021)
+)
+assert not any(overlaps_evaluation(o) for o in HELD_OUT_ORIGINS_2021)
 
 
 def needed_factors(actual: np.ndarray, fc) -> dict[str, np.ndarray]:

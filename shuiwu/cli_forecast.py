@@ -149,13 +149,24 @@ def evaluate(
             " / district (hourly, BWDF) or household (daily, DAIAD smart meters)"
         ),
     ] = "district",
+    origins: Annotated[
+        str,
+        typer.Option(
+            help="片区回测的起点：evaluation = 2022 年的 6 个评估周（默认）；held-out-2021 = "
+            "2021 年未用于任何选择的 22 个周一 / evaluation weeks (default) or the 2021 held-out"
+            " Mondays"
+        ),
+    ] = "evaluation",
 ) -> None:
+    from forecasting.backtest import ORIGINS
     from forecasting.backtest import evaluate as run_eval
     from forecasting.messages import INDICATOR_LABELS, eval_verdict
     from forecasting.models import MODEL_NAMES
 
     if level not in ("district", "household"):
         _fail("--level 只能是 district（片区/分区计量表）或 household（户）")
+    if origins not in ("evaluation", "held-out-2021"):
+        _fail("--origins 只能是 evaluation（2022 评估周）或 held-out-2021（2021 年留出的周一）")
     if models is None:
         models = "snaive,gbm,auto" if level == "household" else "snaive,prophet,gbm,auto"
     chosen = [m.strip() for m in models.split(",") if m.strip()]
@@ -169,7 +180,11 @@ def evaluate(
         return
     if not (datasets / "forecast" / "bwdf_inflows_hourly.csv").is_file():
         _fail(f"{datasets}/forecast 下没有 bwdf_inflows_hourly.csv")
-    result = run_eval(datasets, chosen, workers=workers)
+    if origins == "held-out-2021":
+        from forecasting.tuning import HELD_OUT_ORIGINS_2021 as chosen_origins
+    else:
+        chosen_origins = ORIGINS
+    result = run_eval(datasets, chosen, origins=chosen_origins, workers=workers)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

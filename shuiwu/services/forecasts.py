@@ -752,7 +752,12 @@ def _reading(source: Source, fc_frame: pd.DataFrame, history: pd.Series) -> tupl
 def model_version() -> str:
     from importlib.metadata import version
 
-    return f"shuiwu-forecasting {version('shuiwu')}（LightGBM {version('lightgbm')}，Prophet {version('prophet')}）"
+    from forecasting.models import MODEL_REVISION
+
+    return (
+        f"shuiwu-forecasting {version('shuiwu')}，模型修订 {MODEL_REVISION}"
+        f"（LightGBM {version('lightgbm')}，Prophet {version('prophet')}）"
+    )
 
 
 def forecast_source(

@@ -60,6 +60,9 @@ def test_resident_forecasts_own_household_in_background_saves_reopens_and_export
     # The readings give 0.40–0.57 m³ a day; the forecast stays in that world.
     assert all(0.25 < t["yhat"] < 0.75 for t in region["table"])
     assert region["model"] == "gbm" and region["backtest"]["mae"]["snaive"] > 0
+    from forecasting.models import MODEL_REVISION
+
+    assert f"模型修订 {MODEL_REVISION}" in region["model_version"]  # the info panel's 版本
     assert region["reading"].startswith("预计这 14 天共用水约") and region["suggestions"]
     assert region["training"]["points"] >= 140 and len(region["history"]["values"]) == 60
     messages = [entry["message"] for entry in job["logs"]]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from forecasting.backtest import ORIGINS
 from forecasting.tuning import (
+    HELD_OUT_ORIGINS_2021,
     TUNING_ORIGINS,
     TUNING_ORIGINS_2021,
     TUNING_ORIGINS_2022,
@@ -34,6 +35,29 @@ def test_tuning_origins_are_the_recorded_mondays():
     assert all(pd.Timestamp(o).dayofweek == 0 for o in TUNING_ORIGINS)
     assert TUNING_ORIGINS_2022[0] == "2022-01-03" and TUNING_ORIGINS_2022[-1] == "2022-12-19"
     assert "2022-09-12" not in TUNING_ORIGINS_2022 and "2022-12-05" not in TUNING_ORIGINS_2022
+
+
+def test_the_2021_held_out_weeks_share_no_hour_with_tuning_or_evaluation_weeks():
+    week = pd.Timedelta(days=7)
+    assert len(HELD_OUT_ORIGINS_2021) == 22
+    assert all(pd.Timestamp(o).dayofweek == 0 for o in HELD_OUT_ORIGINS_2021)
+    for origin in HELD_OUT_ORIGINS_2021:
+        start = pd.Timestamp(origin)
+        for other in (*TUNING_ORIGINS, *ORIGINS):
+            o = pd.Timestamp(other)
+            assert start + week <= o or o + week <= start, (origin, other)
+
+
+def test_eval_refuses_unknown_origins():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = subprocess.run(
+        [sys.executable, "-m", "shuiwu.cli", "forecast", "eval", "--origins", "2020"],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert run.returncode == 1 and "--origins 只能是" in run.stderr
 
 
 def test_needed_factor_is_how_much_wider_the_band_had_to_be():
