@@ -123,11 +123,7 @@ def test_a_short_backtest_on_real_households_reports_sane_figures():
 
 
 def test_eval_refuses_an_unknown_level():
-    import subprocess
-    import sys
+    from tests.forecasting.test_cli_forecast import shuiwu
 
-    run = subprocess.run(
-        [sys.executable, "-m", "shuiwu.cli", "forecast", "eval", "--level", "street"],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
+    run = shuiwu("forecast", "eval", "--level", "street")
     assert run.returncode == 1 and "--level 只能是" in run.stderr

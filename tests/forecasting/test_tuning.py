@@ -15,6 +15,7 @@ from forecasting.tuning import (
     overlaps_evaluation,
 )
 from tests.forecasting.test_backtest import flat_forecast
+from tests.forecasting.test_cli_forecast import shuiwu
 
 
 def test_tuning_never_looks_at_the_evaluation_weeks():
@@ -49,14 +50,7 @@ def test_the_2021_held_out_weeks_share_no_hour_with_tuning_or_evaluation_weeks()
 
 
 def test_eval_refuses_unknown_origins():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    run = subprocess.run(
-        [sys.executable, "-m", "shuiwu.cli", "forecast", "eval", "--origins", "2020"],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
+    run = shuiwu("forecast", "eval", "--origins", "2020")
     assert run.returncode == 1 and "--origins 只能是" in run.stderr
 
 
