@@ -422,8 +422,6 @@ def backtest_mae(
 def _auto_choice(scores: dict[str, float], naive_margin: float) -> str:
     """The candidate with the lowest backtest MAE, the naive only if it beats the best other
     candidate by more than `naive_margin` of that candidate's MAE."""
-    if not scores:
-        return "snaive"
     learned = {m: s for m, s in scores.items() if m != "snaive"}
     if not learned:
         return "snaive"

@@ -23,10 +23,15 @@ from forecasting import models
 from forecasting.backtest import BWDF_REGION, ORIGINS, WEEK, evaluate, load_bwdf, origin_weeks
 
 
+def overlaps(origin: str, others, days: int = 7) -> bool:
+    """True when the week from `origin` shares an hour with the week from any of `others`."""
+    start = pd.Timestamp(origin)
+    return any(abs(start - pd.Timestamp(o)) < pd.Timedelta(days=days) for o in others)
+
+
 def overlaps_evaluation(origin: str, days: int = 7) -> bool:
     """True when the week from `origin` shares an hour with an evaluation week."""
-    start = pd.Timestamp(origin)
-    return any(abs(start - pd.Timestamp(e)) < pd.Timedelta(days=days) for e in ORIGINS)
+    return overlaps(origin, ORIGINS, days)
 
 
 # Every third Monday from June to December 2021: at least four months of data before each (so
@@ -58,7 +63,7 @@ assert not any(overlaps_evaluation(o) for o in TUNING_ORIGINS)
 HELD_OUT_ORIGINS_2021 = tuple(
     str(d.date())
     for d in pd.date_range("2021-05-24", "2021-12-27", freq="7D")
-    if not any(abs(d - pd.Timestamp(t)) < pd.Timedelta(days=7) for t in TUNING_ORIGINS_2021)
+    if not overlaps(str(d.date()), TUNING_ORIGINS_2021)
 )
 assert not any(overlaps_evaluation(o) for o in HELD_OUT_ORIGINS_2021)
 

@@ -162,10 +162,13 @@ def evaluate(
     from forecasting.backtest import evaluate as run_eval
     from forecasting.messages import INDICATOR_LABELS, eval_verdict
     from forecasting.models import MODEL_NAMES
+    from forecasting.tuning import HELD_OUT_ORIGINS_2021
+
+    origin_sets = {"evaluation": ORIGINS, "held-out-2021": HELD_OUT_ORIGINS_2021}
 
     if level not in ("district", "household"):
         _fail("--level 只能是 district（片区/分区计量表）或 household（户）")
-    if origins not in ("evaluation", "held-out-2021"):
+    if origins not in origin_sets:
         _fail("--origins 只能是 evaluation（2022 评估周）或 held-out-2021（2021 年留出的周一）")
     if models is None:
         models = "snaive,gbm,auto" if level == "household" else "snaive,prophet,gbm,auto"
@@ -180,11 +183,7 @@ def evaluate(
         return
     if not (datasets / "forecast" / "bwdf_inflows_hourly.csv").is_file():
         _fail(f"{datasets}/forecast 下没有 bwdf_inflows_hourly.csv")
-    if origins == "held-out-2021":
-        from forecasting.tuning import HELD_OUT_ORIGINS_2021 as chosen_origins
-    else:
-        chosen_origins = ORIGINS
-    result = run_eval(datasets, chosen, origins=chosen_origins, workers=workers)
+    result = run_eval(datasets, chosen, origins=origin_sets[origins], workers=workers)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -18,13 +18,18 @@ from tests.forecasting.test_backtest import flat_forecast
 from tests.forecasting.test_cli_forecast import shuiwu
 
 
-def test_tuning_never_looks_at_the_evaluation_weeks():
+def assert_weeks_apart(origins, others):
+    """No week from one of `origins` shares an hour with a week from one of `others`."""
     week = pd.Timedelta(days=7)
-    for origin in TUNING_ORIGINS:
+    for origin in origins:
         start = pd.Timestamp(origin)
-        for evaluation in ORIGINS:
-            e = pd.Timestamp(evaluation)
-            assert start + week <= e or e + week <= start, (origin, evaluation)
+        for other in others:
+            o = pd.Timestamp(other)
+            assert start + week <= o or o + week <= start, (origin, other)
+
+
+def test_tuning_never_looks_at_the_evaluation_weeks():
+    assert_weeks_apart(TUNING_ORIGINS, ORIGINS)
     assert not any(overlaps_evaluation(o) for o in TUNING_ORIGINS)
     assert overlaps_evaluation("2022-09-12") and overlaps_evaluation("2022-03-10")
     assert not overlaps_evaluation("2022-03-14")
@@ -39,14 +44,9 @@ def test_tuning_origins_are_the_recorded_mondays():
 
 
 def test_the_2021_held_out_weeks_share_no_hour_with_tuning_or_evaluation_weeks():
-    week = pd.Timedelta(days=7)
     assert len(HELD_OUT_ORIGINS_2021) == 22
     assert all(pd.Timestamp(o).dayofweek == 0 for o in HELD_OUT_ORIGINS_2021)
-    for origin in HELD_OUT_ORIGINS_2021:
-        start = pd.Timestamp(origin)
-        for other in (*TUNING_ORIGINS, *ORIGINS):
-            o = pd.Timestamp(other)
-            assert start + week <= o or o + week <= start, (origin, other)
+    assert_weeks_apart(HELD_OUT_ORIGINS_2021, (*TUNING_ORIGINS, *ORIGINS))
 
 
 def test_eval_refuses_unknown_origins():
